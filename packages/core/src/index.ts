@@ -6,6 +6,8 @@
  * @packageDocumentation
  * @module @mlstack/core
  */
+
+export * from "./artifact-store.js";
 export * from "./brick.js";
 export * from "./clock.js";
 export * from "./compare-schemas.js";
@@ -13,6 +15,7 @@ export * from "./errors.js";
 export * from "./events.js";
 export * from "./hash.js";
 export * from "./ids.js";
+export * from "./linear-model.js";
 export * from "./random.js";
 export * from "./refs.js";
 export * from "./schema.js";
