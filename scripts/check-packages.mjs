@@ -16,7 +16,10 @@ for (const dir of readdirSync(packagesDir).sort()) {
   const pkgDir = join(packagesDir, dir);
   const pkg = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
   if (pkg.private) continue;
-  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", out], { cwd: pkgDir, encoding: "utf8" })
+  const tarball = execFileSync("npm", ["pack", "--silent", "--pack-destination", out], {
+    cwd: pkgDir,
+    encoding: "utf8",
+  })
     .trim()
     .split("\n")
     .pop();
