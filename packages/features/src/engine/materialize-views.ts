@@ -1,0 +1,51 @@
+import type { ResolvedFeatureView, ViewMaterialization } from "../spec.js";
+import type { OnlineRecord } from "../storage/spec.js";
+import type { EngineContext } from "./context.js";
+import { throwIfAborted } from "./context.js";
+import { ViewIndex } from "./view-index.js";
+
+const WRITE_BATCH = 10_000;
+
+/**
+ * Materializes one view: the latest row per key with event time in [start, end] (greatest event time,
+ * then created time, then ingestion) goes online under the stale-write rule, in committed batches. The
+ * watermark moves to `end` only after every batch committed, so an interrupted run is simply run again:
+ * rows already written are not newer than themselves and are ignored.
+ */
+export async function materializeView(
+  ctx: EngineContext,
+  view: ResolvedFeatureView,
+  start: number,
+  end: number,
+  signal: AbortSignal | undefined,
+): Promise<ViewMaterialization> {
+  const layout = { name: view.name, fields: view.schema.fields };
+  const task = `materialize:${view.name}`;
+  const index = await ViewIndex.load(ctx.storage, layout, { start, end }, signal);
+  const total = index.keys;
+  let done = 0;
+  let written = 0;
+  let buffer: OnlineRecord[] = [];
+  const flush = async () => {
+    throwIfAborted(signal, `materializing "${view.name}"`);
+    const result = await ctx.storage.writeOnline(layout, buffer);
+    written += result.written;
+    done += buffer.length;
+    buffer = [];
+    ctx.progress({ task, done, total, unit: "rows" });
+  };
+  ctx.progress({ task, done, total, unit: "rows" });
+  for (const { key, segment, position } of index.latest()) {
+    buffer.push({
+      key,
+      eventTime: segment.eventTime.get(position),
+      createdTime: segment.createdTime.get(position),
+      values: segment.columns.map((column) => column.get(position)),
+    });
+    if (buffer.length === WRITE_BATCH) await flush();
+  }
+  if (buffer.length > 0) await flush();
+  const previous = await ctx.storage.getWatermark(view.name);
+  if (previous === undefined || end > previous) await ctx.storage.setWatermark(view.name, end);
+  return { view: view.name, start, end, rows: total, written, ignored: total - written };
+}
