@@ -1,0 +1,266 @@
+import { MlstackError } from "@mlstack/core";
+import type {
+  FeatureStorage,
+  OfflineBatch,
+  OfflineScan,
+  OfflineSegment,
+  OnlineRecord,
+  OnlineWriteResult,
+  RegistrySnapshot,
+  StoredRegistry,
+  TimeRange,
+  ViewLayout,
+} from "@mlstack/features";
+import { chainDigest, EMPTY_DIGEST } from "@mlstack/features";
+import type { SqliteDatabase } from "../database.js";
+import { mapSqliteError, migrate, openDatabase, writeTransaction } from "../database.js";
+import { FEATURES_MIGRATIONS } from "./migrations.js";
+import { decodeValues, encodeValues } from "./value-codec.js";
+
+const PAGE = 50_000;
+const EMPTY_REGISTRY: RegistrySnapshot = {
+  entities: [],
+  featureViews: [],
+  featureServices: [],
+  onDemandFeatureViews: [],
+};
+
+// key, event_time, created_time, seq, vals
+type OfflineRow = [string, number, number, number, string];
+
+/**
+ * FeatureStore storage in one SQLite file: offline rows in a table indexed by (view, key, event time,
+ * created time, ingestion order) so scans come back ordered, online values under the stale-write rule
+ * in one conditional upsert, the registry as versioned JSON. Several processes may share the file.
+ */
+export class SqliteFeatureStorage implements FeatureStorage {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+    migrate(db, "features", FEATURES_MIGRATIONS);
+  }
+
+  /** Opens (and migrates) a SQLite file. */
+  static open(filename: string, options: { busyTimeoutMs?: number } = {}): SqliteFeatureStorage {
+    return new SqliteFeatureStorage(openDatabase(filename, options));
+  }
+
+  async readRegistry(): Promise<StoredRegistry> {
+    const row = this.#get<{ version: number; body: string }>(
+      "SELECT version, body FROM features_registry WHERE id = 1",
+    );
+    return row === undefined
+      ? { version: 0, snapshot: EMPTY_REGISTRY }
+      : { version: row.version, snapshot: JSON.parse(row.body) as RegistrySnapshot };
+  }
+
+  async registryVersion(): Promise<number> {
+    return this.#get<{ version: number }>("SELECT version FROM features_registry WHERE id = 1")?.version ?? 0;
+  }
+
+  async commitRegistry(next: RegistrySnapshot, expectedVersion: number, dropViews: readonly string[]): Promise<void> {
+    const db = this.#db;
+    writeTransaction(db, () => {
+      const row = db.prepare("SELECT version FROM features_registry WHERE id = 1").get() as
+        | { version: number }
+        | undefined;
+      const version = row?.version ?? 0;
+      if (version !== expectedVersion) {
+        throw new MlstackError("CONFLICT", "the registry changed while this apply was being planned; apply again", {
+          details: { expectedVersion, version },
+        });
+      }
+      db.prepare(
+        "INSERT INTO features_registry (id, version, body) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version, body = excluded.body",
+      ).run(version + 1, JSON.stringify(next));
+      for (const view of dropViews) {
+        for (const table of ["features_offline", "features_online", "features_views"]) {
+          db.prepare(`DELETE FROM ${table} WHERE view = ?`).run(view);
+        }
+      }
+    });
+  }
+
+  async appendOffline(layout: ViewLayout, batch: OfflineBatch): Promise<void> {
+    const db = this.#db;
+    writeTransaction(db, () => {
+      const insert = db.prepare(
+        "INSERT INTO features_offline (view, key, event_time, created_time, vals) VALUES (?, ?, ?, ?, ?)",
+      );
+      const { keys, eventTimes, createdTimes, columns } = batch;
+      const values: unknown[] = new Array(columns.length);
+      for (let i = 0; i < keys.length; i++) {
+        for (let c = 0; c < columns.length; c++) values[c] = (columns[c] as readonly unknown[])[i];
+        insert.run(layout.name, keys[i], eventTimes[i], createdTimes[i], encodeValues(values));
+      }
+      const previous = db.prepare("SELECT digest FROM features_views WHERE view = ?").get(layout.name) as
+        | { digest: string }
+        | undefined;
+      db.prepare(
+        "INSERT INTO features_views (view, digest) VALUES (?, ?) ON CONFLICT (view) DO UPDATE SET digest = excluded.digest",
+      ).run(layout.name, chainDigest(previous?.digest ?? EMPTY_DIGEST, batch.digest));
+    });
+  }
+
+  async scanOffline(layout: ViewLayout, range?: TimeRange): Promise<OfflineScan> {
+    // Rows are append-only, so the digest and the highest ingestion number read together pin a snapshot
+    // that later pages (read across awaits) cannot move.
+    const pin = this.#guard(() =>
+      this.#db.transaction(() => ({
+        digest: (
+          this.#db.prepare("SELECT digest FROM features_views WHERE view = ?").get(layout.name) as
+            | { digest: string }
+            | undefined
+        )?.digest,
+        maxSeq: (this.#db.prepare("SELECT max(seq) AS s FROM features_offline").get() as { s: number | null }).s ?? 0,
+      }))(),
+    );
+    const start = range?.start ?? Number.MIN_SAFE_INTEGER;
+    const end = range?.end ?? Number.MAX_SAFE_INTEGER;
+    const width = layout.fields.length;
+    const storage = this;
+    return {
+      digest: pin.digest ?? EMPTY_DIGEST,
+      segments: async function* () {
+        const where = "view = ? AND seq <= ? AND event_time BETWEEN ? AND ?";
+        const order = "ORDER BY key, event_time, created_time, seq LIMIT ?";
+        const first = storage.#db.prepare(
+          `SELECT key, event_time, created_time, seq, vals FROM features_offline WHERE ${where} ${order}`,
+        );
+        const next = storage.#db.prepare(
+          `SELECT key, event_time, created_time, seq, vals FROM features_offline WHERE ${where} AND (key, event_time, created_time, seq) > (?, ?, ?, ?) ${order}`,
+        );
+        first.raw(true);
+        next.raw(true);
+        let pending: OfflineRow[] = [];
+        let cursor: OfflineRow | undefined;
+        for (;;) {
+          const page = storage.#guard(() =>
+            cursor === undefined
+              ? (first.all(layout.name, pin.maxSeq, start, end, PAGE) as OfflineRow[])
+              : (next.all(
+                  layout.name,
+                  pin.maxSeq,
+                  start,
+                  end,
+                  cursor[0],
+                  cursor[1],
+                  cursor[2],
+                  cursor[3],
+                  PAGE,
+                ) as OfflineRow[]),
+          );
+          for (const row of page) pending.push(row);
+          if (page.length < PAGE) {
+            if (pending.length > 0) yield toSegment(pending, width);
+            return;
+          }
+          cursor = page[page.length - 1] as OfflineRow;
+          // The last key may go on in the next page: keep its rows back, so no run is split.
+          let cut = pending.length;
+          while (cut > 0 && (pending[cut - 1] as OfflineRow)[0] === cursor[0]) cut--;
+          if (cut > 0) {
+            yield toSegment(pending.slice(0, cut), width);
+            pending = pending.slice(cut);
+          }
+        }
+      },
+    };
+  }
+
+  async writeOnline(layout: ViewLayout, records: readonly OnlineRecord[]): Promise<OnlineWriteResult> {
+    const db = this.#db;
+    return writeTransaction(db, () => {
+      // The stale-write rule, atomic per key: the update happens only for a strictly newer event time.
+      const upsert = db.prepare(
+        `INSERT INTO features_online (view, key, event_time, created_time, vals) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (view, key) DO UPDATE SET event_time = excluded.event_time, created_time = excluded.created_time, vals = excluded.vals
+         WHERE excluded.event_time > features_online.event_time`,
+      );
+      let written = 0;
+      for (const r of records) {
+        written += upsert.run(layout.name, r.key, r.eventTime, r.createdTime, encodeValues(r.values)).changes;
+      }
+      return { written, ignored: records.length - written };
+    });
+  }
+
+  async readOnline(layout: ViewLayout, keys: readonly string[]): Promise<(OnlineRecord | undefined)[]> {
+    const rows = this.#guard(
+      () =>
+        this.#db
+          .prepare(
+            "SELECT key, event_time, created_time, vals FROM features_online WHERE view = ? AND key IN (SELECT value FROM json_each(?))",
+          )
+          .raw(true)
+          .all(layout.name, JSON.stringify(keys)) as [string, number, number, string][],
+    );
+    const found = new Map<string, OnlineRecord>();
+    for (const [key, eventTime, createdTime, vals] of rows) {
+      found.set(key, { key, eventTime, createdTime, values: decodeValues(vals) });
+    }
+    return keys.map((key) => found.get(key));
+  }
+
+  async getWatermark(view: string): Promise<number | undefined> {
+    return (
+      this.#get<{ watermark: number | null }>("SELECT watermark FROM features_views WHERE view = ?", view)?.watermark ??
+      undefined
+    );
+  }
+
+  async setWatermark(view: string, end: number): Promise<void> {
+    this.#guard(() =>
+      this.#db
+        .prepare(
+          "INSERT INTO features_views (view, digest, watermark) VALUES (?, ?, ?) ON CONFLICT (view) DO UPDATE SET watermark = excluded.watermark",
+        )
+        .run(view, EMPTY_DIGEST, end),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+
+  #get<T>(sql: string, ...params: unknown[]): T | undefined {
+    return this.#guard(() => this.#db.prepare(sql).get(...params) as T | undefined);
+  }
+
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw mapSqliteError(error);
+    }
+  }
+}
+
+function toSegment(rows: readonly OfflineRow[], width: number): OfflineSegment {
+  const n = rows.length;
+  const keys: string[] = [];
+  const offsets: number[] = [];
+  const eventTime = new Float64Array(n);
+  const createdTime = new Float64Array(n);
+  const columns: unknown[][] = Array.from({ length: width }, () => new Array(n));
+  for (let i = 0; i < n; i++) {
+    const [key, event, created, , vals] = rows[i] as OfflineRow;
+    if (i === 0 || key !== keys[keys.length - 1]) {
+      keys.push(key);
+      offsets.push(i);
+    }
+    eventTime[i] = event;
+    createdTime[i] = created;
+    const values = decodeValues(vals);
+    for (let c = 0; c < width; c++) (columns[c] as unknown[])[i] = values[c];
+  }
+  offsets.push(n);
+  return {
+    keys,
+    offsets: Int32Array.from(offsets),
+    eventTime: { get: (p) => eventTime[p] as number },
+    createdTime: { get: (p) => createdTime[p] as number },
+    columns: columns.map((column) => ({ get: (p: number) => column[p] })),
+  };
+}
