@@ -214,6 +214,67 @@ export function featureStoreConformance(options: FeatureStoreConformanceOptions)
       });
     });
 
+    describe("values", () => {
+      it("keeps every value type as written, offline and online", async () => {
+        const { store } = await fresh();
+        await store.apply({
+          entities: CONFORMANCE_DEFINITIONS.entities,
+          featureViews: [
+            {
+              name: "all",
+              entities: ["customer"],
+              schema: {
+                fields: [
+                  { name: "b", type: "bool" },
+                  { name: "i32", type: "int32" },
+                  { name: "i64", type: "int64" },
+                  { name: "big", type: "int64" },
+                  { name: "f32", type: "float32" },
+                  { name: "f64", type: "float64" },
+                  { name: "nan", type: "float64" },
+                  { name: "s", type: "string" },
+                  { name: "y", type: "bytes" },
+                  { name: "t", type: "timestamp" },
+                  { name: "v", type: "vector", length: 3 },
+                  { name: "n", type: "string", nullable: true },
+                ],
+              },
+            },
+          ],
+        });
+        const record = {
+          customer_id: "c",
+          event_timestamp: 5,
+          b: true,
+          i32: -7,
+          i64: 2 ** 40,
+          big: 2n ** 62n,
+          f32: 0.5,
+          f64: -0,
+          nan: Number.NaN,
+          s: 'ünïcødé "$n"',
+          y: new Uint8Array([0, 1, 255]),
+          t: 1_700_000_000_000,
+          v: new Float32Array([1, 2.5, -3]),
+        };
+        const expected = { ...record, v: [1, 2.5, -3], n: null };
+        const targets = caps.online ? ("both" as const) : ("offline" as const);
+        await store.push("all", [record], { to: targets });
+        const set = await store.getHistoricalFeatures({
+          entityRows: [{ customer_id: "c", event_timestamp: 5 }],
+          features: ["all"],
+        });
+        expect(set.rows[0]).toEqual(expected);
+        expect(Object.is(set.rows[0]?.f64, -0)).toBe(true);
+        if (caps.online) {
+          const online = await store.getOnlineFeatures({ entityRows: [{ customer_id: "c" }], features: ["all"] });
+          const { customer_id: _c, event_timestamp: _t, ...features } = expected;
+          expect(online.rows?.[0]?.values).toEqual(features);
+          expect(online.rows?.[0]?.statuses.n).toBe("NULL_VALUE");
+        }
+      });
+    });
+
     describe("ingest validation", () => {
       it("rejects a missing join key, a wrong type, an unknown view, and writes nothing", async () => {
         const { store } = await withDefinitions();
