@@ -1,0 +1,16 @@
+/** The proportion that replaces an empty bin in PSI, so the logarithm stays finite. */
+export const PSI_EMPTY_PROPORTION = 1e-4;
+
+/**
+ * Population stability index Σ (cur − ref) · ln(cur / ref) over matching bins or categories, with
+ * proportions of exactly 0 replaced by {@link PSI_EMPTY_PROPORTION}.
+ */
+export function populationStabilityIndex(reference: readonly number[], current: readonly number[]): number {
+  let psi = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const r = (reference[i] as number) || PSI_EMPTY_PROPORTION;
+    const c = (current[i] as number) || PSI_EMPTY_PROPORTION;
+    psi += (c - r) * Math.log(c / r);
+  }
+  return psi;
+}
