@@ -1,4 +1,12 @@
-import type { ArtifactRef, Brick, DeploymentRef, ModelVersionRef, ProgressEvents, TypedEmitter } from "@mlstack/core";
+import type {
+  ArtifactRef,
+  Brick,
+  DeploymentRef,
+  HealthStatus,
+  ModelVersionRef,
+  ProgressEvents,
+  TypedEmitter,
+} from "@mlstack/core";
 import type {
   Datatype,
   DeploymentChanges,
@@ -273,4 +281,8 @@ export interface ServingEngine
   start(): Promise<void>;
   /** Finishes in-flight requests, unloads every model; idempotent. */
   stop(): Promise<void>;
+  /** `down` once stopped, `degraded` while a restored deployment failed to load, `ok` otherwise. */
+  health(): Promise<HealthStatus>;
+  /** Same as `stop()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }

@@ -5,6 +5,7 @@ import {
   createUuidV7Generator,
   type DeploymentRef,
   defineCapabilities,
+  type HealthStatus,
   type IdGenerator,
   isMlstackError,
   MlstackError,
@@ -255,7 +256,7 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
     return this.stop();
   }
 
-  async health(): Promise<{ status: "ok" | "degraded" | "down"; detail?: string }> {
+  async health(): Promise<HealthStatus> {
     if (this.#stopped) return { status: "down", detail: "stopped" };
     const failed = [...this.#live.values()].filter((d) => d.state === "failed").map((d) => d.name);
     return failed.length > 0

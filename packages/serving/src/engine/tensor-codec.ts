@@ -50,6 +50,14 @@ function product(dims: readonly number[], from = 0): number {
   return n;
 }
 
+// Never serialises the value: it may be nested deep enough to overflow the stack, or be huge.
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return "an array";
+  if (value === null) return "null";
+  if (typeof value === "object") return "an object";
+  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : String(value);
+}
+
 /**
  * Flattens row-major data, nested to any depth up to the rank, into `out`, checking each level's length
  * against the shape and each element against the datatype. Recursion is bounded by the rank (at most 16).
@@ -85,7 +93,7 @@ function flattenInto(
       throw invalid(
         tooBig
           ? `input ${name}: ${v} is beyond 2^53 and cannot be represented exactly in JSON`
-          : `input ${name}: ${JSON.stringify(v) ?? String(v)} is not a valid ${datatype} value`,
+          : `input ${name}: ${describe(v)} is not a valid ${datatype} value`,
       );
     }
     out.push(v as Scalar);
