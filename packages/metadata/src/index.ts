@@ -9,7 +9,7 @@
  */
 
 export { experimentContextId, runExecutionId } from "./engine/context.js";
-export { downsampleMetricHistory, isLaterPoint } from "./engine/latest-metric.js";
+export { compareMetricValues, downsampleMetricHistory, isLaterPoint } from "./engine/latest-metric.js";
 export type { MetadataStoreOptions } from "./engine/metadata-store-engine.js";
 export { METADATA_CAPABILITIES, MetadataStoreEngine } from "./engine/metadata-store-engine.js";
 export { OPEN_LINEAGE_PRODUCER, openLineageRunId } from "./engine/open-lineage.js";

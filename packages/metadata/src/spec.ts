@@ -431,7 +431,7 @@ export interface MetadataStore
   deleteTag(runId: string, key: string): Promise<void>;
   /** Declares refs the run consumed (lineage input events). */
   logInputs(runId: string, refs: Ref[]): Promise<void>;
-  /** The points of a key ordered by step, then timestamp, then logging order. */
+  /** The points of a key ordered by step, then timestamp, then value (NaN last). */
   getMetricHistory(runId: string, key: string, options?: MetricHistoryOptions): Promise<MetricPoint[]>;
   searchRuns(input: SearchRunsInput): Promise<Page<Run>>;
 

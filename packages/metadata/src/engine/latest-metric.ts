@@ -1,7 +1,7 @@
 import type { MetricPoint } from "../spec.js";
 
-// A total order on values: -Infinity < ... < +Infinity < NaN.
-function compareMetricValues(a: number, b: number): number {
+/** A total order on metric values: -Infinity < ... < +Infinity < NaN. */
+export function compareMetricValues(a: number, b: number): number {
   if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
   if (Number.isNaN(b)) return -1;
   return a < b ? -1 : a > b ? 1 : 0;

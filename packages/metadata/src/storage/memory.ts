@@ -1,4 +1,5 @@
 import { MlstackError } from "@mlstack/core";
+import { compareMetricValues } from "../engine/latest-metric.js";
 import { compareRunsBy, compileRunFilter } from "../engine/run-filter.js";
 import type {
   AliasMove,
@@ -213,10 +214,9 @@ export class MemoryMetadataStorage implements MetadataStorage, MetadataTx {
   }
   metricHistory(runId: string, key: string, minStep: number, maxStep: number): MetricPoint[] {
     const list = this.#state(runId).history.get(key) ?? [];
-    // Array.prototype.sort is stable, so equal (step, timestamp) keep their logging order.
     return list
       .filter((p) => p.step >= minStep && p.step <= maxStep)
-      .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp);
+      .sort((a, b) => a.step - b.step || a.timestamp - b.timestamp || compareMetricValues(a.value, b.value));
   }
   searchRuns(query: StorageRunQuery): string[] {
     const experiments = new Set(query.experimentIds);

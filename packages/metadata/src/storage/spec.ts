@@ -63,7 +63,7 @@ export interface MetadataTx {
   putLatestMetrics(runId: string, points: readonly MetricPoint[]): void;
   /** Appends points, skipping any equal (key, step, timestamp, value; NaN equals NaN) to a stored one. */
   appendMetrics(runId: string, points: readonly MetricPoint[]): void;
-  /** The points of a key with step in [minStep, maxStep], by step, then timestamp, then insertion. */
+  /** The points of a key with step in [minStep, maxStep], by step, then timestamp, then value (NaN last). */
   metricHistory(runId: string, key: string, minStep: number, maxStep: number): MetricPoint[];
   /** The ids of one page of runs matching the query, in order (at most `limit`). */
   searchRuns(query: StorageRunQuery): string[];
