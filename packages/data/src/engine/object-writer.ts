@@ -1,0 +1,59 @@
+import { MlstackError, toMlstackError } from "@mlstack/core";
+import type { ObjectStorage, StoredObject } from "../storage/spec.js";
+
+const FLUSH_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Batches object writes into large `put` calls (a filesystem backend writes one pack per batch), with
+ * one batch in flight while the next fills, so hashing and writing overlap. Memory stays near two batches.
+ */
+export class ObjectWriter {
+  readonly #storage: ObjectStorage;
+  #batch: StoredObject[] = [];
+  #batchBytes = 0;
+  // Digests already queued or written by this writer, to store repeated content once.
+  readonly #seen = new Set<string>();
+  #inFlight: Promise<void> = Promise.resolve();
+  #failure: unknown;
+
+  constructor(storage: ObjectStorage) {
+    this.#storage = storage;
+  }
+
+  /** Queues an object; resolves when the queue has room again. */
+  async add(digest: string, bytes: Uint8Array, knownAbsent = false): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failed();
+    if (this.#seen.has(digest)) return;
+    this.#seen.add(digest);
+    if (!knownAbsent && (await this.#storage.has(digest))) return;
+    // The bytes may be a view of a reused buffer: keep a private copy until written.
+    this.#batch.push({ digest, bytes: new Uint8Array(bytes) });
+    this.#batchBytes += bytes.length;
+    if (this.#batchBytes >= FLUSH_BYTES) await this.#flushBatch();
+  }
+
+  async #flushBatch(): Promise<void> {
+    const batch = this.#batch;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    await this.#inFlight;
+    if (this.#failure !== undefined) throw this.#failed();
+    this.#inFlight = this.#storage.put(batch).catch((error: unknown) => {
+      this.#failure = error;
+    });
+  }
+
+  #failed(): MlstackError {
+    return new MlstackError("UNAVAILABLE", "writing objects to storage failed", {
+      cause: this.#failure,
+      retryable: true,
+    });
+  }
+
+  /** Writes everything queued; when it resolves every added object is durable. */
+  async flush(): Promise<void> {
+    if (this.#batch.length > 0) await this.#flushBatch();
+    await this.#inFlight;
+    if (this.#failure !== undefined) throw toMlstackError(this.#failed());
+  }
+}

@@ -1,0 +1,66 @@
+import { createHash } from "node:crypto";
+import { MlstackError } from "@mlstack/core";
+import type { FileData } from "../spec.js";
+import { type ChunkingOptions, chunkStream, findCut } from "./chunker.js";
+import { encodeManifest, type FileEntry } from "./object-codec.js";
+import type { ObjectWriter } from "./object-writer.js";
+
+/** What a file write produces: the tree entry without its name. */
+export type WrittenFile = Omit<FileEntry, "kind" | "name">;
+
+async function* blocksOf(data: AsyncIterable<Uint8Array>, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
+  for await (const block of data) {
+    if (signal?.aborted) throw new MlstackError("CANCELLED", "the write was aborted", { cause: signal.reason });
+    if (!(block instanceof Uint8Array)) {
+      throw new MlstackError("INVALID_ARGUMENT", "a file stream must yield Uint8Array blocks");
+    }
+    yield block;
+  }
+}
+
+/**
+ * Splits a file into content-defined chunks, stores each chunk once, and returns its entry: the
+ * SHA-256 of the whole file, its size, and for more than one chunk the digest of its chunk manifest.
+ */
+export async function writeFile(
+  data: FileData,
+  chunking: ChunkingOptions,
+  writer: ObjectWriter,
+  signal?: AbortSignal,
+): Promise<WrittenFile> {
+  const whole = createHash("sha256");
+  const chunks: Array<[string, number]> = [];
+  let size = 0;
+  const addChunk = async (chunk: Uint8Array) => {
+    const digest = createHash("sha256").update(chunk).digest("hex");
+    whole.update(chunk);
+    size += chunk.length;
+    chunks.push([digest, chunk.length]);
+    await writer.add(digest, chunk);
+  };
+  if (typeof data === "string" || data instanceof Uint8Array) {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    let pos = 0;
+    while (pos < bytes.length) {
+      const cut = findCut(bytes, pos, bytes.length, chunking, true);
+      await addChunk(bytes.subarray(pos, pos + cut));
+      pos += cut;
+    }
+  } else if (data !== null && typeof data === "object" && Symbol.asyncIterator in data) {
+    for await (const chunk of chunkStream(blocksOf(data, signal), chunking)) await addChunk(chunk);
+  } else {
+    throw new MlstackError("INVALID_ARGUMENT", "file data must be a Uint8Array, a string or an AsyncIterable");
+  }
+  if (chunks.length === 0) {
+    // The empty file: one empty object, so reading it back verifies like any other.
+    const digest = whole.digest("hex");
+    await writer.add(digest, new Uint8Array(0));
+    return { digest, size: 0 };
+  }
+  const digest = whole.digest("hex");
+  if (chunks.length === 1) return { digest, size };
+  const manifest = encodeManifest(chunks);
+  const manifestDigest = createHash("sha256").update(manifest).digest("hex");
+  await writer.add(manifestDigest, manifest);
+  return { digest, size, manifest: manifestDigest };
+}
