@@ -180,7 +180,8 @@ export const rollbackOptionsSchema = z.object({ revision: z.number().int().posit
 /** Protocol parameters: string, number or boolean values. */
 export const parametersSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
-const nullish = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+// `null` stands for absent; no transform, because a pipe per field costs on every request.
+const nullish = <T extends z.ZodType>(schema: T) => schema.nullish();
 
 /** One request input. `data` is checked against the signature by the tensor decoder, not here (it may nest deeply). */
 export const requestInputSchema = z.object({

@@ -80,6 +80,12 @@ function flattenInto(
     }
     return;
   }
+  checkFlat(name, datatype, data, shape, depth);
+  for (let i = 0; i < data.length; i++) out.push(data[i] as Scalar);
+}
+
+// Checks a block of values at `depth`: its length against the shape and each value against the datatype.
+function checkFlat(name: string, datatype: Datatype, data: readonly unknown[], shape: readonly number[], depth = 0): void {
   const expected = product(shape, depth);
   if (data.length !== expected) {
     throw invalid(
@@ -96,7 +102,6 @@ function flattenInto(
           : `input ${name}: ${describe(v)} is not a valid ${datatype} value`,
       );
     }
-    out.push(v as Scalar);
   }
 }
 
@@ -140,8 +145,15 @@ export function decodeInputs(inputs: readonly RawInput[], signature: Signature):
     if (first === 0) throw invalid(`input ${input.name}: a request needs at least one row`);
     if (rows !== -1 && first !== rows) throw invalid(`inputs disagree on the number of rows (${rows} and ${first})`);
     rows = first;
-    const data: Scalar[] = [];
-    flattenInto(input.name, spec.datatype, input.data, input.shape, 0, data);
+    let data: Scalar[];
+    if (input.data.length === 0 || !Array.isArray(input.data[0])) {
+      // Flat data (the common case) is checked in place instead of copied.
+      checkFlat(input.name, spec.datatype, input.data, input.shape);
+      data = input.data as Scalar[];
+    } else {
+      data = [];
+      flattenInto(input.name, spec.datatype, input.data, input.shape, 0, data);
+    }
     tensors[input.name] = { name: input.name, datatype: spec.datatype, shape: input.shape, data: data as TensorValues };
   }
   for (const spec of signature.inputs) {
@@ -151,7 +163,10 @@ export function decodeInputs(inputs: readonly RawInput[], signature: Signature):
 }
 
 /** The output names a request asks for (all of the signature's when it names none). */
-export function requestedOutputs(requested: readonly { name: string }[] | undefined, signature: Signature): string[] {
+export function requestedOutputs(
+  requested: readonly { name: string }[] | null | undefined,
+  signature: Signature,
+): string[] {
   if (!requested || requested.length === 0) return signature.outputs.map((o) => o.name);
   const names: string[] = [];
   for (const { name } of requested) {
@@ -174,6 +189,8 @@ function modelFailure(message: string): MlstackError {
 }
 
 function toPlain(name: string, datatype: Datatype, values: TensorValues): Scalar[] {
+  // A plain array of valid values is used as it is; anything else is converted element by element.
+  if (Array.isArray(values) && values.every((v) => isValidElement(datatype, v))) return values as Scalar[];
   const out: Scalar[] = new Array(values.length);
   for (let i = 0; i < values.length; i++) {
     let v: unknown = values[i];
