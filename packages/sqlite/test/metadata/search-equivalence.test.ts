@@ -77,7 +77,9 @@ const orderBy: fc.Arbitrary<RunOrder[]> = fc.array(
   { maxLength: 2 },
 );
 
-async function seed(store: MetadataStore, runs: fc.RecordValue<typeof runSpec>[]): Promise<string> {
+type RunSpec = typeof runSpec extends fc.Arbitrary<infer T> ? T : never;
+
+async function seed(store: MetadataStore, runs: RunSpec[]): Promise<string> {
   const e = await store.createExperiment({ name: "prop" });
   for (const [i, spec] of runs.entries()) {
     const run = await store.createRun({ experimentId: e.experimentId, name: `n${i % 3}`, startTime: spec.startTime });
