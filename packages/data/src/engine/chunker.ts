@@ -56,7 +56,7 @@ export function checkChunking(options: ChunkingOptions): ChunkingOptions {
 }
 
 /**
- * A FastCDC-style cut finder (gear hash with normalized chunking, level 2): returns the length of the
+ * A FastCDC-style cut finder (gear hash with normalized chunking, level 1: level 2 resynchronizes more slowly after an edit): returns the length of the
  * chunk that starts at `start` in `buf[start, end)`. When `final` is false and no cut is found before
  * `end`, it returns 0 (more bytes are needed); with `final`, the rest becomes one last chunk.
  */
@@ -65,8 +65,8 @@ export function findCut(buf: Uint8Array, start: number, end: number, options: Ch
   const available = end - start;
   if (available <= min) return final ? available : 0;
   const bits = Math.round(Math.log2(avg));
-  const maskS = highMask(bits + 2);
-  const maskL = highMask(bits - 2);
+  const maskS = highMask(bits + 1);
+  const maskL = highMask(bits - 1);
   const limit = start + Math.min(available, max);
   const normal = start + Math.min(available, avg);
   const gear = GEAR;

@@ -60,7 +60,8 @@ export function chunkingSuite(ctx: SuiteContext): void {
             const before = new Set(chunks(data));
             const after = chunks(edited);
             const fresh = after.filter((c) => !before.has(c)).length;
-            expect(fresh).toBeLessThanOrEqual(3);
+            // Usually 1 or 2; the bound leaves room for the rare slow resynchronization.
+            expect(fresh).toBeLessThanOrEqual(5);
             expect(after.length).toBeGreaterThan(50);
           },
         ),
