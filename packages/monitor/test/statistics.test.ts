@@ -40,6 +40,7 @@ const KSTWO_SF: [number, number, number][] = [
   [200000, 0.001, 0.9881500208855729],
   [300, 0.6, 8.399665126868074e-104],
   [50, 0.02, 1.0],
+  [500000, 0.003, 0.00024632301239186754],
 ];
 // scipy 1.17.1 `special.smirnov(n, x)`.
 const SMIRNOV: [number, number, number][] = [

@@ -68,14 +68,15 @@ export function smirnovSf(n: number, x: number): number {
   if (x <= 0) return 1;
   if (x >= 1) return 0;
   const last = Math.floor(n * (1 - x) + 1e-9);
-  const logN = logGamma(n + 1);
+  // log C(n, j) is carried from term to term: one logarithm instead of three log-gammas.
+  let logBinomial = 0;
   let sum = 0;
   for (let j = 0; j <= last; j++) {
     const a = x + j / n;
     const b = 1 - a;
     if (b <= 0) break;
-    const logTerm = logN - logGamma(j + 1) - logGamma(n - j + 1) + (j - 1) * Math.log(a) + (n - j) * Math.log(b);
-    sum += Math.exp(logTerm);
+    sum += Math.exp(logBinomial + (j - 1) * Math.log(a) + (n - j) * Math.log(b));
+    logBinomial += Math.log((n - j) / (j + 1));
   }
   return clip(x * sum);
 }
