@@ -101,15 +101,19 @@ export interface SketchBounds {
   categoryCountError?: number;
 }
 
-/** The documented default method: tests for small references, distances for large ones (as Evidently). */
+/**
+ * The documented default method: tests for small references, distances for large ones (as Evidently).
+ * From profiles the numeric distance is PSI, since Wasserstein needs raw values.
+ */
 export function defaultMethod(
   kind: "numeric" | "categorical",
   referenceSize: number,
-  settings: DriftSettings,
+  largeReference: number,
+  source: "raw" | "profile",
 ): DriftMethod {
-  const small = referenceSize <= settings.largeReference;
-  if (kind === "numeric") return small ? "ks" : "wasserstein";
-  return small ? "chi2" : "jensen-shannon";
+  if (referenceSize <= largeReference) return kind === "numeric" ? "ks" : "chi2";
+  if (kind === "categorical") return "jensen-shannon";
+  return source === "raw" ? "wasserstein" : "psi";
 }
 
 /** Turns a method's statistics into score, p-value and a verdict (p-values are corrected later). */

@@ -81,10 +81,27 @@ export class ColumnProfile {
   readonly distinct: HyperLogLog;
   readonly frequent: FrequentItems | undefined;
 
-  constructor(field: Pick<Field, "type" | "length">, options: SketchOptions = {}) {
+  /** An empty profile of a column, or (with `data`) the profile {@link ColumnProfile.toJSON} wrote. */
+  constructor(field: Pick<Field, "type" | "length">, options: SketchOptions = {}, data?: ColumnProfileData) {
     this.kind = columnKind(field);
     this.#type = field.type;
     this.#length = field.length;
+    if (data) {
+      this.sketch = data.sketch ? DDSketch.fromJSON(data.sketch) : undefined;
+      this.distinct = HyperLogLog.fromJSON(data.distinct);
+      this.frequent = data.frequent ? FrequentItems.fromJSON(data.frequent) : undefined;
+      this.count = data.count;
+      this.nulls = data.nulls;
+      this.typeErrors = data.typeErrors;
+      this.nan = data.nan;
+      this.infinite = data.infinite;
+      this.valid = data.valid;
+      if (data.min !== null) this.min = data.min;
+      if (data.max !== null) this.max = data.max;
+      this.mean = data.mean ?? 0;
+      this.m2 = data.m2 ?? 0;
+      return;
+    }
     this.sketch = this.kind === "numeric" ? new DDSketch({ alpha: options.quantileAccuracy ?? 0.01 }) : undefined;
     this.distinct = new HyperLogLog(options.distinctPrecision ?? 12);
     this.frequent = this.kind === "categorical" ? new FrequentItems(options.frequentItems ?? 64) : undefined;
@@ -186,30 +203,6 @@ export class ColumnProfile {
       distinct: this.distinct.toJSON(),
       ...(this.frequent ? { frequent: this.frequent.toJSON() } : {}),
     };
-  }
-
-  /** Rebuilds a profile from {@link ColumnProfile.toJSON}; `type` is the column's schema type. */
-  static fromJSON(field: Pick<Field, "type" | "length">, data: ColumnProfileData): ColumnProfile {
-    const p = new ColumnProfile(field);
-    const restored = p as unknown as {
-      sketch: DDSketch | undefined;
-      distinct: HyperLogLog;
-      frequent: FrequentItems | undefined;
-    };
-    p.count = data.count;
-    p.nulls = data.nulls;
-    p.typeErrors = data.typeErrors;
-    p.nan = data.nan;
-    p.infinite = data.infinite;
-    p.valid = data.valid;
-    if (data.min !== null) p.min = data.min;
-    if (data.max !== null) p.max = data.max;
-    p.mean = data.mean ?? 0;
-    p.m2 = data.m2 ?? 0;
-    restored.sketch = data.sketch ? DDSketch.fromJSON(data.sketch) : undefined;
-    restored.distinct = HyperLogLog.fromJSON(data.distinct);
-    restored.frequent = data.frequent ? FrequentItems.fromJSON(data.frequent) : undefined;
-    return p;
   }
 }
 

@@ -104,13 +104,10 @@ function columnResult(
     histogram: ColumnDrift["histogram"];
     bounds?: SketchBounds;
   },
-  largeDefault: (kind: "numeric" | "categorical") => DriftMethod,
+  source: "raw" | "profile",
 ): { column: ColumnDrift; drifted: boolean } {
   const kind = columnKind(field) as "numeric" | "categorical";
-  // Tests for small references, distances for large ones; from profiles the numeric distance is PSI.
-  const method =
-    settings.methods[field.name] ??
-    (sizes.reference <= settings.largeReference ? defaultMethod(kind, sizes.reference, settings) : largeDefault(kind));
+  const method = settings.methods[field.name] ?? defaultMethod(kind, sizes.reference, settings.largeReference, source);
   const enough = sizes.reference >= settings.minSampleSize && sizes.current >= settings.minSampleSize;
   const empty = sizes.reference === 0 || sizes.current === 0;
   const computed = empty ? undefined : compute(method);
@@ -160,7 +157,7 @@ export function rawDrift(
               statistics: categoricalStatistics(ref.counts as Map<string, number>, cur.counts as Map<string, number>),
               histogram: categoricalHistogram(ref.counts as Map<string, number>, cur.counts as Map<string, number>),
             },
-      (kind) => (kind === "numeric" ? "wasserstein" : "jensen-shannon"),
+      "raw",
     );
     raw.set(field.name, drifted);
     onColumn(i + 1);
@@ -196,7 +193,7 @@ export function profileDrift(
           histogram: categoricalHistogram(s.referenceCounts, s.currentCounts),
         };
       },
-      (kind) => (kind === "numeric" ? "psi" : "jensen-shannon"),
+      "profile",
     );
     raw.set(field.name, drifted);
     onColumn(i + 1);

@@ -46,7 +46,7 @@ export class DatasetProfile {
     profile.rows = data.rows;
     for (const field of schema.fields) {
       const column = data.columns[field.name];
-      if (column) profile.columns.set(field.name, ColumnProfile.fromJSON(field, column));
+      if (column) profile.columns.set(field.name, new ColumnProfile(field, options, column));
     }
     return profile;
   }
