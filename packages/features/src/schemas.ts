@@ -81,10 +81,14 @@ export const definitionsSchema = z.object({
     .optional(),
 });
 
+// Rows are checked one by one by the engine's compiled checks; zod only checks the list itself, because
+// parsing a million records with zod costs more than the whole ingest.
+const rowListSchema = z.custom<readonly Row[]>(Array.isArray, "expected an array of rows");
+
 /** `ingest` and `push` arguments. */
 export const writeSchema = z.object({
   view: definitionNameSchema,
-  records: z.array(z.record(z.string(), z.unknown())),
+  records: rowListSchema,
   to: z.enum(["online", "offline", "both"]).optional(),
   signal: signalSchema.optional(),
 });
@@ -124,14 +128,14 @@ export const historicalRequestSchema = z
 export const onlineRequestSchema = z
   .object({
     ...selectionShape,
-    entityRows: z.array(z.record(z.string(), z.unknown())),
+    entityRows: rowListSchema,
     columnar: z.boolean().optional(),
   })
   .refine(oneSelection, oneSelectionMessage);
 
 /** A skew check sample. */
 export const skewSampleSchema = z
-  .object({ ...selectionShape, entityRows: z.array(z.record(z.string(), z.unknown())) })
+  .object({ ...selectionShape, entityRows: rowListSchema })
   .refine(oneSelection, oneSelectionMessage);
 
 /** A materialize request. */

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import type { DataCommitRef, TrainingSetRef } from "@mlstack/core";
 import { canonicalJson, MlstackError, refKey, toMlstackError } from "@mlstack/core";
 import type { z } from "zod";
@@ -9,6 +8,7 @@ import { computeOnDemand } from "./compute-on-demand.js";
 import type { EngineContext } from "./context.js";
 import { throwIfAborted } from "./context.js";
 import { resolveSelection } from "./feature-selection.js";
+import { RowDigest } from "./row-digest.js";
 import type { Hit } from "./view-index.js";
 import { ViewIndex } from "./view-index.js";
 
@@ -24,9 +24,6 @@ async function* batchesOf(source: Iterable<Row> | AsyncIterable<Row>): AsyncGene
   }
   let batch: Row[] = [];
   for await (const row of source) {
-    if (typeof row !== "object" || row === null) {
-      throw new MlstackError("INVALID_ARGUMENT", "entity rows must be objects", { details: { row: String(row) } });
-    }
     batch.push(row);
     if (batch.length === BATCH) {
       yield batch;
@@ -83,7 +80,7 @@ export function retrieveHistorical(
       );
       const timestampColumn = request.timestampColumn ?? "event_timestamp";
       const knownColumn = request.asOfKnownTimeColumn;
-      const hash = createHash("sha256");
+      const hash = new RowDigest();
       hash.update(
         canonicalJson({
           version: 1,
@@ -106,11 +103,14 @@ export function retrieveHistorical(
         for (let b = 0; b < batch.length; b++) {
           const row = batch[b] as Row;
           const index = done + b;
-          hash.update(canonicalJson(row));
+          if (typeof row !== "object" || row === null) throw notARow(index);
+          hash.add(row);
           const time = timeOf(row, timestampColumn, index, true) as number;
           let asOf = request.asOfKnownTime ?? Number.POSITIVE_INFINITY;
           if (knownColumn !== undefined) asOf = Math.min(asOf, timeOf(row, knownColumn, index, false) ?? asOf);
-          const result: Row = { ...row };
+          // A for-in copy: a spread followed by new keys is many times slower in V8.
+          const result: Row = {};
+          for (const column in row) result[column] = row[column];
           for (let v = 0; v < views.length; v++) {
             const read = views[v] as (typeof views)[number];
             const hit = hits[v] as Hit;
@@ -118,7 +118,7 @@ export function retrieveHistorical(
             const ok = (indexes[v] as ViewIndex).find(key, time, read.view.ttl, asOf, hit);
             found[v] = ok;
             for (const output of read.outputs) {
-              if (output.name in row) throw collision(output.name, index);
+              if (output.name in result) throw collision(output.name, index);
               result[output.name] = ok
                 ? (hit.segment.columns[output.field] as { get(p: number): unknown }).get(hit.position)
                 : null;
@@ -133,17 +133,18 @@ export function retrieveHistorical(
                 : null;
             });
             for (const output of odfv.outputs) {
-              if (output.name in row) throw collision(output.name, index);
+              if (output.name in result) throw collision(output.name, index);
               result[output.name] = values[output.field];
             }
           }
           out[b] = result;
         }
+        hash.flush();
         done += batch.length;
         ctx.progress({ task: "historical", done, unit: "rows" });
         yield out;
       }
-      const hex = hash.digest("hex");
+      const hex = hash.digest();
       ref.resolve({ kind: "training-set", id: `ts-${hex.slice(0, 24)}`, contentHash: `sha256:${hex}` });
       finished = true;
     } catch (error) {
@@ -175,6 +176,12 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
   });
   promise.catch(() => {});
   return { promise, resolve, reject };
+}
+
+function notARow(index: number): MlstackError {
+  return new MlstackError("INVALID_ARGUMENT", `entityRows.${index}: expected an object`, {
+    details: { path: `entityRows.${index}` },
+  });
 }
 
 function collision(name: string, index: number): MlstackError {

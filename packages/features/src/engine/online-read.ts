@@ -17,6 +17,13 @@ export async function readOnlineFeatures(ctx: EngineContext, request: OnlineRequ
   const registry = await ctx.registry();
   const selection = resolveSelection(registry, request, ctx.transforms);
   const rows = request.entityRows;
+  rows.forEach((row, i) => {
+    if (typeof row !== "object" || row === null) {
+      throw new MlstackError("INVALID_ARGUMENT", `entityRows.${i}: expected an object`, {
+        details: { path: `entityRows.${i}` },
+      });
+    }
+  });
   for (const read of selection.views) {
     if (!read.view.online) {
       throw new MlstackError("FAILED_PRECONDITION", `feature view "${read.view.name}" is not online`, {
