@@ -35,3 +35,6 @@ export * from "./schemas.js";
 export * from "./spec.js";
 export { MemoryTrainingStorage } from "./storage/memory.js";
 export type { TrainingStorage } from "./storage/spec.js";
+export { logLoss, rmse, rocAuc } from "./trainers/evaluate.js";
+export { type FitLinearModelOptions, type FitLinearModelResult, fitLinearModel } from "./trainers/fit-linear-model.js";
+export { type LinearTrainerParams, linearTrainer, linearTrainerParamsSchema } from "./trainers/linear-trainer.js";

@@ -1,0 +1,187 @@
+import { type LinearModel, linearModelOutputName, MlstackError, type Random } from "@mlstack/core";
+
+/** Settings of {@link fitLinearModel}. */
+export interface FitLinearModelOptions {
+  readonly task: "binary-classification" | "regression";
+  readonly featureNames: readonly string[];
+  /** Step size of gradient descent. */
+  readonly learningRate: number;
+  /** The step size of epoch e is learningRate / (1 + learningRateDecay · e). */
+  readonly learningRateDecay: number;
+  readonly epochs: number;
+  /** Rows per gradient step; the number of training rows gives full-batch gradient descent. */
+  readonly batchSize: number;
+  /** λ of the penalty (λ/2)·‖w‖² (the intercept is not penalised). */
+  readonly l2: number;
+  /** Share of rows held out for early stopping; 0 trains on every row for every epoch. */
+  readonly validationFraction: number;
+  /** Epochs without a better validation loss before training stops (and the best weights are kept). */
+  readonly patience: number;
+  /** Standardise features with the training rows' mean and population standard deviation. */
+  readonly standardize: boolean;
+  /** Drives the validation split and the shuffle of every epoch: the same seed gives a bit-identical model. */
+  readonly random: Random;
+  readonly signal?: AbortSignal;
+  /** Called after each epoch with its mean training loss and validation loss (NaN without validation). */
+  onEpoch?(epoch: number, trainLoss: number, validationLoss: number): void;
+}
+
+/** What {@link fitLinearModel} returns. */
+export interface FitLinearModelResult {
+  readonly model: LinearModel;
+  /** Epochs run (fewer than asked when early stopping ended training). */
+  readonly epochs: number;
+  /** The epoch whose weights were kept (1-based). */
+  readonly bestEpoch: number;
+  /** Row indices of the validation split (empty without one). */
+  readonly validationRows: Int32Array;
+}
+
+const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+// Mean loss of rows `rows` of the standardised matrix under (w, b).
+function meanLoss(
+  z: Float64Array,
+  y: Float64Array,
+  rows: Int32Array,
+  d: number,
+  w: Float64Array,
+  b: number,
+  logistic: boolean,
+): number {
+  if (rows.length === 0) return Number.NaN;
+  let total = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k] as number;
+    const off = r * d;
+    let s = b;
+    for (let j = 0; j < d; j++) s += (w[j] as number) * (z[off + j] as number);
+    const t = y[r] as number;
+    // log(1 + e^s) − t·s, computed without overflow.
+    total += logistic ? Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - t * s : 0.5 * (s - t) * (s - t);
+  }
+  return total / rows.length;
+}
+
+/**
+ * Fits logistic or linear regression by mini-batch gradient descent on Float64Arrays, minimising the mean
+ * loss plus (λ/2)·‖w‖² over standardised features. `x` is row-major (`n × featureNames.length`), `y` holds
+ * 0/1 labels (classification) or targets (regression). Writes core's LinearModel format.
+ */
+export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLinearModelOptions): FitLinearModelResult {
+  const d = options.featureNames.length;
+  const n = y.length;
+  if (d === 0 || x.length !== n * d) {
+    throw new MlstackError("INVALID_ARGUMENT", `expected ${n} rows of ${d} features, got ${x.length} values`);
+  }
+  const logistic = options.task === "binary-classification";
+  const random = options.random;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  const nValidation = options.validationFraction > 0 ? Math.floor(n * options.validationFraction) : 0;
+  if (nValidation > 0) shuffle(order, random);
+  const validationRows = order.slice(n - nValidation);
+  const trainRows = order.slice(0, n - nValidation);
+  if (trainRows.length === 0)
+    throw new MlstackError("INVALID_ARGUMENT", "no training rows left after the validation split");
+
+  // Standardisation from the training rows only, so validation stays unseen.
+  const mean = new Float64Array(d);
+  const scale = new Float64Array(d).fill(1);
+  if (options.standardize) {
+    for (const r of trainRows) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[r * d + j] as number);
+    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / trainRows.length;
+    const variance = new Float64Array(d);
+    for (const r of trainRows) {
+      for (let j = 0; j < d; j++) {
+        const c = (x[r * d + j] as number) - (mean[j] as number);
+        variance[j] = (variance[j] as number) + c * c;
+      }
+    }
+    for (let j = 0; j < d; j++) {
+      const sd = Math.sqrt((variance[j] as number) / trainRows.length);
+      scale[j] = sd > 0 ? sd : 1;
+    }
+  }
+  const z = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) z[i * d + j] = ((x[i * d + j] as number) - (mean[j] as number)) / (scale[j] as number);
+  }
+
+  const w = new Float64Array(d);
+  const grad = new Float64Array(d);
+  let b = 0;
+  let best = { loss: Number.POSITIVE_INFINITY, w: new Float64Array(d), b: 0, epoch: 0 };
+  let sinceBest = 0;
+  let epoch = 0;
+  const batch = Math.max(1, Math.min(options.batchSize, trainRows.length));
+  while (epoch < options.epochs) {
+    if (options.signal?.aborted)
+      throw new MlstackError("CANCELLED", "training was aborted", { cause: options.signal.reason });
+    const lr = options.learningRate / (1 + options.learningRateDecay * epoch);
+    shuffle(trainRows, random);
+    let lossSum = 0;
+    for (let start = 0; start < trainRows.length; start += batch) {
+      const end = Math.min(start + batch, trainRows.length);
+      grad.fill(0);
+      let gb = 0;
+      for (let k = start; k < end; k++) {
+        const r = trainRows[k] as number;
+        const off = r * d;
+        let s = b;
+        for (let j = 0; j < d; j++) s += (w[j] as number) * (z[off + j] as number);
+        const t = y[r] as number;
+        const residual = logistic ? sigmoid(s) - t : s - t;
+        lossSum += logistic ? Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - t * s : 0.5 * residual * residual;
+        gb += residual;
+        for (let j = 0; j < d; j++) grad[j] = (grad[j] as number) + residual * (z[off + j] as number);
+      }
+      const m = end - start;
+      for (let j = 0; j < d; j++)
+        w[j] = (w[j] as number) - lr * ((grad[j] as number) / m + options.l2 * (w[j] as number));
+      b -= (lr * gb) / m;
+    }
+    epoch++;
+    const validationLoss = meanLoss(z, y, validationRows, d, w, b, logistic);
+    options.onEpoch?.(epoch, lossSum / trainRows.length, validationLoss);
+    if (nValidation > 0) {
+      if (validationLoss < best.loss) {
+        best = { loss: validationLoss, w: w.slice(), b, epoch };
+        sinceBest = 0;
+      } else if (++sinceBest >= options.patience) {
+        break;
+      }
+    }
+  }
+  const kept = nValidation > 0 && best.epoch > 0 ? best : { w, b, epoch };
+  const featureNames = [...options.featureNames];
+  const task = options.task;
+  return {
+    model: {
+      format: "mlstack.linear-model",
+      formatVersion: 1,
+      task,
+      link: logistic ? "logistic" : "identity",
+      featureNames,
+      weights: Array.from(kept.w),
+      intercept: kept.b,
+      ...(options.standardize ? { scaling: { mean: Array.from(mean), scale: Array.from(scale) } } : {}),
+      signature: {
+        inputs: { fields: featureNames.map((name) => ({ name, type: "float64" as const })) },
+        outputs: { fields: [{ name: linearModelOutputName({ task }), type: "float64" as const }] },
+      },
+    },
+    epochs: epoch,
+    bestEpoch: kept.epoch,
+    validationRows,
+  };
+}
+
+function shuffle(items: Int32Array, random: Random): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    const tmp = items[i] as number;
+    items[i] = items[j] as number;
+    items[j] = tmp;
+  }
+}
