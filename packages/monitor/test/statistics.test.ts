@@ -11,6 +11,7 @@ import {
   jensenShannonDistance,
   kolmogorovSf,
   ksTest,
+  populationStabilityIndex,
   quantileEdges,
   smirnovSf,
   sortFloat64,
@@ -211,5 +212,13 @@ describe("multiple-testing corrections (properties)", () => {
         expect(result.driftedColumns).toEqual(ps.flatMap((p, i) => (p <= cutoff ? [`c${i}`] : [])));
       }),
     );
+  });
+});
+
+describe("bad input to the statistics", () => {
+  it("is INVALID_ARGUMENT, not a NaN", () => {
+    expect(() => ksTest([], [1])).toThrowError(/non-empty/);
+    expect(() => jensenShannonDistance([0.5, 0.5], [1])).toThrowError(/different bins/);
+    expect(() => populationStabilityIndex([1], [0.5, 0.5])).toThrowError(/different bins/);
   });
 });

@@ -1,9 +1,12 @@
+import { sameLength } from "./psi.js";
+
 /**
  * Jensen-Shannon distance (the square root of the divergence) of two discrete distributions given as
  * non-negative weights over the same bins, each normalized to sum 1 (as scipy's `jensenshannon`).
  * `base` 2 (default) bounds it by 1; `Math.E` gives natural units.
  */
 export function jensenShannonDistance(p: readonly number[], q: readonly number[], base = 2): number {
+  sameLength(p, q);
   const ps = p.reduce((s, v) => s + v, 0);
   const qs = q.reduce((s, v) => s + v, 0);
   if (ps === 0 || qs === 0) return 0;

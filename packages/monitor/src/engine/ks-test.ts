@@ -1,3 +1,4 @@
+import { MlstackError } from "@mlstack/core";
 import { kolmogorovSf } from "./kolmogorov-distribution.js";
 import { sortFloat64 } from "./sort-float64.js";
 
@@ -26,6 +27,7 @@ export function ksTest(reference: ArrayLike<number>, current: ArrayLike<number>,
 export function ksTestSorted(a: Float64Array, b: Float64Array, options: KsOptions = {}): KsResult {
   const n = a.length;
   const m = b.length;
+  if (n === 0 || m === 0) throw new MlstackError("INVALID_ARGUMENT", "the KS test needs two non-empty samples");
   // The largest |i·m − j·n| over the merged order: an integer, so D = h / (n·m) has no rounding drift.
   let h = 0;
   let i = 0;
