@@ -64,10 +64,52 @@ export const metricInputSchema = z.object({
   step: millis.optional(),
 });
 
+const METRIC_FIELDS = new Set(["key", "value", "timestamp", "step"]);
+const isMillis = (v: unknown) => v === undefined || (typeof v === "number" && Number.isSafeInteger(v));
+
+/**
+ * An array of {@link metricInputSchema} items, checked in one pass: batches of 1000 points are the hot
+ * path of tracking, and per-item object schemas cost more than the database write. Each distinct key is
+ * checked once with {@link keySchema}; failures are zod issues with the item's path, as elsewhere.
+ */
+export const metricInputsSchema = z
+  .custom<z.output<typeof metricInputSchema>[]>((v) => Array.isArray(v), "expected an array of metrics")
+  .superRefine((metrics, ctx) => {
+    if (metrics.length > BATCH_LIMITS.metrics) {
+      ctx.addIssue({
+        code: "custom",
+        message: `at most ${BATCH_LIMITS.metrics} metrics per batch, got ${metrics.length}`,
+      });
+      return;
+    }
+    const goodKeys = new Set<string>();
+    for (let i = 0; i < metrics.length; i++) {
+      const m: unknown = metrics[i];
+      if (typeof m !== "object" || m === null) {
+        ctx.addIssue({ code: "custom", path: [i], message: "expected a metric object" });
+        continue;
+      }
+      const { key, value, timestamp, step } = m as Record<string, unknown>;
+      if (typeof key !== "string" || !goodKeys.has(key)) {
+        const parsed = keySchema.safeParse(key);
+        if (parsed.success) goodKeys.add(parsed.data);
+        for (const issue of parsed.error?.issues ?? [])
+          ctx.addIssue({ code: "custom", path: [i, "key"], message: issue.message });
+      }
+      if (typeof value !== "number") ctx.addIssue({ code: "custom", path: [i, "value"], message: "expected a number" });
+      if (!isMillis(timestamp))
+        ctx.addIssue({ code: "custom", path: [i, "timestamp"], message: "expected a safe integer" });
+      if (!isMillis(step)) ctx.addIssue({ code: "custom", path: [i, "step"], message: "expected a safe integer" });
+      for (const field in m) {
+        if (!METRIC_FIELDS.has(field)) ctx.addIssue({ code: "custom", path: [i, field], message: "unknown field" });
+      }
+    }
+  });
+
 /** Input of `logBatch`: atomic, at most 1000 metrics, 100 params, 100 tags, each param key once. */
 export const logBatchSchema = z
   .object({
-    metrics: z.array(metricInputSchema).max(BATCH_LIMITS.metrics).optional(),
+    metrics: metricInputsSchema.optional(),
     params: z
       .array(z.object({ key: keySchema, value: paramValue }))
       .max(BATCH_LIMITS.params)

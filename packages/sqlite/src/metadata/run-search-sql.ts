@@ -18,10 +18,16 @@ const COLUMNS: Record<RunAttribute, string> = {
 
 const TABLES = { metric: "md_latest_metrics", param: "md_params", tag: "md_tags" } as const;
 
-// Runs whose `field` row satisfies `condition` (on the row's `value`), as a two-valued test.
+// Runs whose `field` row satisfies `condition` (on the row's `value`), as a two-valued test. Params and
+// tags are found through their (key, value) index; latest metrics, whose values change on every batch and
+// so carry no such index, are probed per run through (run_id, key).
 function keyed(field: Exclude<RunField, { type: "attribute" }>, condition: string, params: unknown[]): Sql {
+  const where = `key = ?${condition ? ` AND ${condition}` : ""}`;
   return {
-    text: `r.run_id IN (SELECT run_id FROM ${TABLES[field.type]} WHERE key = ?${condition ? ` AND ${condition}` : ""})`,
+    text:
+      field.type === "metric"
+        ? `EXISTS (SELECT 1 FROM md_latest_metrics m WHERE m.run_id = r.run_id AND m.${where})`
+        : `r.run_id IN (SELECT run_id FROM ${TABLES[field.type]} WHERE ${where})`,
     params: [field.key, ...params],
   };
 }

@@ -221,8 +221,12 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
     });
   }
   putRunInfo(i: RunInfo): void {
+    // A new run gets the next run number (the compact key of its metric history); an update keeps it.
     this.#run(
-      "INSERT OR REPLACE INTO md_runs (run_id, experiment_id, name, parent_run_id, status, lifecycle, start_time, end_time, error_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "INSERT INTO md_runs (run_id, run_seq, experiment_id, name, parent_run_id, status, lifecycle, start_time, end_time, error_message) " +
+        "VALUES (?, (SELECT coalesce(max(run_seq), 0) + 1 FROM md_runs), ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO UPDATE SET " +
+        "experiment_id = excluded.experiment_id, name = excluded.name, parent_run_id = excluded.parent_run_id, status = excluded.status, " +
+        "lifecycle = excluded.lifecycle, start_time = excluded.start_time, end_time = excluded.end_time, error_message = excluded.error_message",
       i.runId,
       i.experimentId,
       i.name,
@@ -284,18 +288,22 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
         list(keys),
       ).map((r) => [r.key as string, r.series_id as number]),
     );
-    const insert = this.#q("INSERT OR IGNORE INTO md_metrics (series_id, step, timestamp, value) VALUES (?, ?, ?, ?)");
+    const seq = this.#get("SELECT run_seq FROM md_runs WHERE run_id = ?", runId)?.run_seq;
+    const insert = this.#q(
+      "INSERT OR IGNORE INTO md_metrics (run_seq, step, series_id, timestamp, value) VALUES (?, ?, ?, ?, ?)",
+    );
     for (const p of points) {
       const id = series.get(p.key);
-      if (id === undefined) throw new MlstackError("INTERNAL", `metric ${p.key} has no latest point`);
-      insert.run(id, p.step, p.timestamp, Number.isNaN(p.value) ? "NaN" : p.value);
+      if (id === undefined || seq === undefined) throw new MlstackError("INTERNAL", `metric ${p.key} has no series`);
+      insert.run(seq, p.step, id, p.timestamp, Number.isNaN(p.value) ? "NaN" : p.value);
     }
   }
   metricHistory(runId: string, key: string, minStep: number, maxStep: number): MetricPoint[] {
     const sql =
-      "SELECT m.step, m.timestamp, m.value FROM md_metrics m JOIN md_latest_metrics s ON s.series_id = m.series_id " +
-      "WHERE s.run_id = ? AND s.key = ? AND m.step BETWEEN ? AND ? ORDER BY m.step, m.timestamp, m.value";
-    return this.#all(sql, runId, key, minStep, maxStep).map((r) => ({
+      "SELECT step, timestamp, value FROM md_metrics WHERE run_seq = (SELECT run_seq FROM md_runs WHERE run_id = ?) " +
+      "AND step BETWEEN ? AND ? AND series_id = (SELECT series_id FROM md_latest_metrics WHERE run_id = ? AND key = ?) " +
+      "ORDER BY step, timestamp, value";
+    return this.#all(sql, runId, minStep, maxStep, runId, key).map((r) => ({
       key,
       value: historyValue(r.value),
       timestamp: r.timestamp as number,
