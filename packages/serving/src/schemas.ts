@@ -189,7 +189,8 @@ export const requestInputSchema = z.object({
   shape: z.array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)),
   datatype: z.string(),
   parameters: nullish(parametersSchema),
-  data: z.array(z.unknown()),
+  // Checked as an array only: the tensor decoder checks the values, and a per-element zod pass would be slow.
+  data: z.custom<unknown[]>(Array.isArray, "expected an array"),
 });
 
 /** An Open Inference Protocol inference request; explicit `null` stands for an absent optional field. */

@@ -85,7 +85,13 @@ function flattenInto(
 }
 
 // Checks a block of values at `depth`: its length against the shape and each value against the datatype.
-function checkFlat(name: string, datatype: Datatype, data: readonly unknown[], shape: readonly number[], depth = 0): void {
+function checkFlat(
+  name: string,
+  datatype: Datatype,
+  data: readonly unknown[],
+  shape: readonly number[],
+  depth = 0,
+): void {
   const expected = product(shape, depth);
   if (data.length !== expected) {
     throw invalid(

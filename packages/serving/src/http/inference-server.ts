@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isMlstackError, MlstackError } from "@mlstack/core";
+import { isMlstackError } from "@mlstack/core";
 import type { InferenceRequest } from "../schemas.js";
 import type { ServingEngine } from "../spec.js";
 import { STATUS_OF_CODE } from "./http-status.js";
@@ -143,7 +143,7 @@ export async function createInferenceServer(
     return timingSafeEqual(digest(given), token) && given.length > 0;
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
@@ -205,13 +205,42 @@ export async function createInferenceServer(
           throw new HttpError(400, `body is not valid JSON: ${(error as Error).message}`);
         }
         const key = req.headers[keyHeader];
-        const response = await engine.predict(r.name, request as InferenceRequest, {
-          ...(r.version !== undefined && { version: r.version }),
-          ...(typeof key === "string" && { routingKey: key }),
-          signal,
-        });
+        const routed = r.version === undefined && typeof key !== "string";
+        const response = await engine.predict(
+          r.name,
+          request as InferenceRequest,
+          routed
+            ? undefined
+            : {
+                ...(r.version !== undefined && { version: r.version }),
+                ...(typeof key === "string" && { routingKey: key }),
+              },
+        );
         return send(res, 200, response);
       }
+    }
+  };
+
+  const fail = (res: ServerResponse, error: unknown): void => {
+    if (res.headersSent) return;
+    if (error instanceof HttpError) {
+      const headers = error.status === 413 ? { ...error.headers, connection: "close" } : error.headers;
+      send(res, error.status, { error: error.message }, headers);
+      return;
+    }
+    const status = isMlstackError(error) ? STATUS_OF_CODE[error.code] : 500;
+    const message = isMlstackError(error) ? error.message : "internal error";
+    send(res, status, { error: message }, status === 503 ? { "retry-after": retryAfter } : {});
+  };
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      await handle(req, res);
+    } catch (error) {
+      fail(res, error);
+    } finally {
+      inFlight--;
+      if (closing && inFlight === 0) drained?.();
     }
   };
 
@@ -221,25 +250,7 @@ export async function createInferenceServer(
       return;
     }
     inFlight++;
-    const abort = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) abort.abort(new MlstackError("CANCELLED", "the client went away"));
-    });
-    handle(req, res, abort.signal)
-      .catch((error: unknown) => {
-        if (res.headersSent) return;
-        if (error instanceof HttpError) {
-          const headers = error.status === 413 ? { ...error.headers, connection: "close" } : error.headers;
-          return send(res, error.status, { error: error.message }, headers);
-        }
-        const status = isMlstackError(error) ? STATUS_OF_CODE[error.code] : 500;
-        const message = isMlstackError(error) ? error.message : "internal error";
-        send(res, status, { error: message }, status === 503 ? { "retry-after": retryAfter } : {});
-      })
-      .finally(() => {
-        inFlight--;
-        if (closing && inFlight === 0) drained?.();
-      });
+    void serve(req, res);
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
