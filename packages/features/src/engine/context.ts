@@ -1,17 +1,15 @@
 import type { Clock, ProgressEvent } from "@mlstack/core";
 import { MlstackError } from "@mlstack/core";
+import type { FeatureSelection } from "../spec.js";
 import type { FeatureStorage } from "../storage/spec.js";
-import type { AppliedTransform } from "./feature-selection.js";
-import type { RegistryIndex } from "./registry.js";
+import type { Selection } from "./feature-selection.js";
 
-/** What the engine's operations share: storage, time, the registry and progress reporting. */
+/** What the engine's operations share: storage, time, resolved selections and progress reporting. */
 export interface EngineContext {
   readonly storage: FeatureStorage;
   readonly clock: Clock;
-  /** The current registry (re-read when another writer changed it). */
-  registry(): Promise<RegistryIndex>;
-  /** On-demand transforms applied in this process, by view name. */
-  readonly transforms: ReadonlyMap<string, AppliedTransform>;
+  /** Resolves feature references or a service against the current registry. */
+  select(selection: FeatureSelection): Promise<Selection>;
   progress(event: ProgressEvent): void;
 }
 

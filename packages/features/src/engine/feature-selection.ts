@@ -59,7 +59,7 @@ export interface Selection {
   /** Views to read, including those only on-demand views need. */
   readonly views: readonly ViewRead[];
   readonly onDemand: readonly OnDemandRead[];
-  /** Hash of every definition involved, for training-set refs. */
+  /** Hash of every definition involved, for training-set refs (computed on first use). */
   readonly definitionHash: string;
 }
 
@@ -170,13 +170,17 @@ export function resolveSelection(
   }
   const views = [...reads.values()];
   const onDemandReads = [...onDemand.values()];
+  let definitionHash: string | undefined;
   return {
     featureNames,
     views,
     onDemand: onDemandReads,
-    definitionHash: hashValue({
-      views: views.map((r) => ({ view: r.view, outputs: r.outputs })),
-      onDemand: onDemandReads.map((r) => ({ definition: r.definition, outputs: r.outputs })),
-    }),
+    get definitionHash() {
+      definitionHash ??= hashValue({
+        views: views.map((r) => ({ view: r.view, outputs: r.outputs })),
+        onDemand: onDemandReads.map((r) => ({ definition: r.definition, outputs: r.outputs })),
+      });
+      return definitionHash;
+    },
   };
 }

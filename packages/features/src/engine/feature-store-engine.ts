@@ -22,6 +22,7 @@ import type {
   CallOptions,
   Definitions,
   FeatureRecord,
+  FeatureSelection,
   FeatureStore,
   FeatureStoreCapabilities,
   FeatureStoreEvents,
@@ -48,7 +49,8 @@ import type { FeatureStorage } from "../storage/spec.js";
 import { checkSkew } from "./check-skew.js";
 import type { EngineContext } from "./context.js";
 import { throwIfAborted } from "./context.js";
-import type { AppliedTransform } from "./feature-selection.js";
+import type { AppliedTransform, Selection } from "./feature-selection.js";
+import { resolveSelection } from "./feature-selection.js";
 import { retrieveHistorical } from "./historical-retrieval.js";
 import { materializeView } from "./materialize-views.js";
 import { readOnlineFeatures } from "./online-read.js";
@@ -76,6 +78,8 @@ export interface FeatureStoreOptions {
   readonly capabilities?: Partial<Record<keyof FeatureStoreCapabilities, boolean>>;
 }
 
+const SELECTION_CACHE_SIZE = 256;
+
 const COVERAGE: Coverage = Object.freeze({ "feature-store": "full", transformation: "partial", lineage: "partial" });
 
 /**
@@ -94,6 +98,8 @@ export class FeatureStoreEngine implements FeatureStore {
   readonly #context: EngineContext;
   #transforms = new Map<string, AppliedTransform>();
   #cache: { version: number; index: RegistryIndex } | undefined;
+  // Resolved selections of the cached registry version, so hot online reads skip resolving references.
+  #selections = new Map<string, Selection>();
   #stopped = false;
   #inFlight = new Set<Promise<unknown>>();
 
@@ -105,14 +111,10 @@ export class FeatureStoreEngine implements FeatureStore {
       DEFAULT_FEATURE_STORE_CAPABILITIES as Record<keyof FeatureStoreCapabilities, boolean>,
       options.capabilities,
     ) as FeatureStoreCapabilities;
-    const engine = this;
     this.#context = {
       storage: this.#storage,
       clock: this.#clock,
-      registry: () => this.#registry(),
-      get transforms() {
-        return engine.#transforms;
-      },
+      select: (selection) => this.#select(selection),
       progress: (event: ProgressEvent) => this.events.emit("progress", event),
     };
   }
@@ -124,6 +126,7 @@ export class FeatureStoreEngine implements FeatureStore {
       const change = planRegistry(stored.snapshot, parsed, this.#transforms);
       if (!change.plan.unchanged) await this.#storage.commitRegistry(change.next, stored.version, change.dropViews);
       this.#transforms = new Map(change.transforms);
+      this.#selections.clear();
       return change.plan;
     });
   }
@@ -306,8 +309,21 @@ export class FeatureStoreEngine implements FeatureStore {
     if (this.#cache?.version !== version) {
       const stored = await this.#storage.readRegistry();
       this.#cache = { version: stored.version, index: indexRegistry(stored.snapshot) };
+      this.#selections.clear();
     }
     return this.#cache.index;
+  }
+
+  async #select(selection: FeatureSelection): Promise<Selection> {
+    const registry = await this.#registry();
+    const key = JSON.stringify([selection.features, selection.service, selection.fullFeatureNames ?? false]);
+    let resolved = this.#selections.get(key);
+    if (resolved === undefined) {
+      resolved = resolveSelection(registry, selection, this.#transforms);
+      if (this.#selections.size >= SELECTION_CACHE_SIZE) this.#selections.clear();
+      this.#selections.set(key, resolved);
+    }
+    return resolved;
   }
 
   // Every public call: refused after stop, counted so stop can drain it, errors mapped to MlstackError.

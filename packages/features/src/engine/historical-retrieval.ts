@@ -7,7 +7,6 @@ import type { OfflineSegment } from "../storage/spec.js";
 import { computeOnDemand } from "./compute-on-demand.js";
 import type { EngineContext } from "./context.js";
 import { throwIfAborted } from "./context.js";
-import { resolveSelection } from "./feature-selection.js";
 import { RowDigest } from "./row-digest.js";
 import type { Hit } from "./view-index.js";
 import { ViewIndex } from "./view-index.js";
@@ -71,8 +70,7 @@ export function retrieveHistorical(
     let finished = false;
     try {
       const request = parse();
-      const registry = await ctx.registry();
-      const selection = resolveSelection(registry, request, ctx.transforms);
+      const selection = await ctx.select(request);
       names.resolve(selection.featureNames);
       lineage.resolve(lineageOf(selection.views));
       const indexes = await Promise.all(

@@ -4,7 +4,6 @@ import type { OnlineRecord } from "../storage/spec.js";
 import { computeOnDemand } from "./compute-on-demand.js";
 import type { EngineContext } from "./context.js";
 import type { ViewRead } from "./feature-selection.js";
-import { resolveSelection } from "./feature-selection.js";
 
 type Put = (row: number, name: string, value: unknown, status: FeatureStatus, eventTime: number | null) => void;
 
@@ -14,8 +13,7 @@ type Put = (row: number, name: string, value: unknown, status: FeatureStatus, ev
  * when stale), as historical retrieval does, so both give identical results.
  */
 export async function readOnlineFeatures(ctx: EngineContext, request: OnlineRequest): Promise<OnlineFeatures> {
-  const registry = await ctx.registry();
-  const selection = resolveSelection(registry, request, ctx.transforms);
+  const selection = await ctx.select(request);
   const rows = request.entityRows;
   rows.forEach((row, i) => {
     if (typeof row !== "object" || row === null) {
