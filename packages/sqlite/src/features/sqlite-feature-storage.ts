@@ -237,13 +237,15 @@ export class SqliteFeatureStorage implements FeatureStorage {
   }
 }
 
+// Values stay encoded until read: a retrieval reads one row per entity row and a materialization one per
+// key, so most rows are never decoded. Consecutive reads of one row's columns decode it once.
 function toSegment(rows: readonly OfflineRow[], width: number): OfflineSegment {
   const n = rows.length;
   const keys: string[] = [];
   const offsets: number[] = [];
   const eventTime = new Float64Array(n);
   const createdTime = new Float64Array(n);
-  const columns: unknown[][] = Array.from({ length: width }, () => new Array(n));
+  const encoded: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const [key, event, created, , vals] = rows[i] as OfflineRow;
     if (i === 0 || key !== keys[keys.length - 1]) {
@@ -252,15 +254,23 @@ function toSegment(rows: readonly OfflineRow[], width: number): OfflineSegment {
     }
     eventTime[i] = event;
     createdTime[i] = created;
-    const values = decodeValues(vals);
-    for (let c = 0; c < width; c++) (columns[c] as unknown[])[i] = values[c];
+    encoded[i] = vals;
   }
   offsets.push(n);
+  let decodedAt = -1;
+  let decoded: unknown[] = [];
+  const row = (p: number): unknown[] => {
+    if (p !== decodedAt) {
+      decoded = decodeValues(encoded[p] as string);
+      decodedAt = p;
+    }
+    return decoded;
+  };
   return {
     keys,
     offsets: Int32Array.from(offsets),
     eventTime: { get: (p) => eventTime[p] as number },
     createdTime: { get: (p) => createdTime[p] as number },
-    columns: columns.map((column) => ({ get: (p: number) => column[p] })),
+    columns: Array.from({ length: width }, (_, c) => ({ get: (p: number) => row(p)[c] })),
   };
 }
