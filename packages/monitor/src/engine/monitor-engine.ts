@@ -612,7 +612,12 @@ export class MonitorEngine implements Monitor {
       const value = await pending;
       const previous = await this.#storage.getAlertState(rule.id);
       const { state, transition } = stepAlert(rule, previous, value, at);
-      await this.#storage.putAlertState(state);
+      // Another evaluator (maybe another process) moved the rule first: report its state, emit nothing.
+      if (!(await this.#storage.compareAndSetAlertState(previous, state))) {
+        const current = await this.#storage.getAlertState(rule.id);
+        if (current) states.push(current);
+        continue;
+      }
       this.#metrics.alert(rule, state);
       if (transition === "firing") this.events.emit("alert.firing", { rule, state, window, value });
       if (transition === "resolved") this.events.emit("alert.resolved", { rule, state, window, value });

@@ -1,4 +1,4 @@
-import { MlstackError } from "@mlstack/core";
+import { canonicalJson, MlstackError } from "@mlstack/core";
 import type { AlertRule, AlertState, DeploymentConfig } from "../spec.js";
 import type { MonitorStorage, ProfileDelta, ProfileMerger, StoredRecord, StoredReference } from "./spec.js";
 
@@ -119,8 +119,13 @@ export class MemoryMonitorStorage implements MonitorStorage {
     return s ? { ...s } : undefined;
   }
 
-  async putAlertState(state: AlertState): Promise<void> {
-    this.#states.set(state.ruleId, { ...state });
+  async compareAndSetAlertState(expected: AlertState | undefined, next: AlertState): Promise<boolean> {
+    const current = this.#states.get(next.ruleId);
+    if (!this.#rules.has(next.ruleId)) return false;
+    if ((current === undefined) !== (expected === undefined)) return false;
+    if (current && expected && canonicalJson(current) !== canonicalJson(expected)) return false;
+    this.#states.set(next.ruleId, { ...next });
+    return true;
   }
 
   async close(): Promise<void> {}

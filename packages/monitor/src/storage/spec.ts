@@ -59,7 +59,12 @@ export interface MonitorStorage {
   /** Rules of one deployment, or all, ordered by id. */
   listAlertRules(deployment?: string): Promise<AlertRule[]>;
   getAlertState(ruleId: string): Promise<AlertState | undefined>;
-  putAlertState(state: AlertState): Promise<void>;
+  /**
+   * Writes `next` only if the stored state still equals `expected` (undefined: none stored), and says
+   * whether it did: two evaluators, even in two processes, cannot both move a rule (and both fire it).
+   * A rule deleted meanwhile is not written (false).
+   */
+  compareAndSetAlertState(expected: AlertState | undefined, next: AlertState): Promise<boolean>;
   /** Releases resources; idempotent. */
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { MlstackError } from "@mlstack/core";
+import { canonicalJson, MlstackError } from "@mlstack/core";
 import type {
   AlertRule,
   AlertState,
@@ -225,14 +225,21 @@ export class SqliteMonitorStorage implements MonitorStorage {
     return row ? parse<AlertState>(row.state, "alert state") : undefined;
   }
 
-  async putAlertState(state: AlertState): Promise<void> {
-    this.#write(() => {
+  async compareAndSetAlertState(expected: AlertState | undefined, next: AlertState): Promise<boolean> {
+    return this.#write(() => {
+      if (!this.#db.prepare("SELECT 1 FROM monitor_alert_rules WHERE id = ?").get(next.ruleId)) return false;
+      const row = this.#db.prepare("SELECT state FROM monitor_alert_states WHERE rule_id = ?").get(next.ruleId) as
+        | { state: string }
+        | undefined;
+      if ((row === undefined) !== (expected === undefined)) return false;
+      if (row && expected && row.state !== canonicalJson(expected)) return false;
       this.#db
         .prepare(
           `INSERT INTO monitor_alert_states (rule_id, state) VALUES (?, ?)
            ON CONFLICT(rule_id) DO UPDATE SET state = excluded.state`,
         )
-        .run(state.ruleId, JSON.stringify(state));
+        .run(next.ruleId, canonicalJson(next));
+      return true;
     });
   }
 

@@ -104,6 +104,25 @@ describe("sqlite monitor persistence", () => {
     await b.stop();
   });
 
+  it("two monitors on one file evaluating the same rule fire it once", async () => {
+    const file = join(dir, "alerts.db");
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const a = createSqliteMonitor({ filename: file, clock });
+    const b = createSqliteMonitor({ filename: file, clock });
+    await a.registerDeployment({ deployment, schema, windowMs: HOUR });
+    await a.putAlertRule({ id: "rows", deployment, name: "rows", metric: "row_count", comparison: ">", threshold: 1 });
+    await a.log(deployment, [{ features: { x: 1, plan: "a" } }, { features: { x: 2, plan: "b" } }]);
+    const fired: string[] = [];
+    a.events.on("alert.firing", () => fired.push("a"));
+    b.events.on("alert.firing", () => fired.push("b"));
+    const [sa, sb] = await Promise.all([a.evaluateAlerts(deployment), b.evaluateAlerts(deployment)]);
+    expect(fired).toHaveLength(1);
+    expect(sa).toEqual(sb);
+    expect(sa).toMatchObject([{ ruleId: "rows", state: "firing" }]);
+    await a.stop();
+    await b.stop();
+  });
+
   it("refuses a file written by a newer monitor schema, and maps a closed store to UNAVAILABLE", async () => {
     const file = join(dir, "m.db");
     const m = createSqliteMonitor({ filename: file });
