@@ -26,10 +26,12 @@ export function gridValues(name: string, domain: ParamDomain): unknown[] {
       const log = domain.type === "logUniform";
       const lo = log ? Math.log(domain.low) : domain.low;
       const hi = log ? Math.log(domain.high) : domain.high;
-      return Array.from({ length: n }, (_, i) => {
+      const points = Array.from({ length: n }, (_, i) => {
         const x = n === 1 ? lo : lo + ((hi - lo) * i) / (n - 1);
         return log ? Math.exp(x) : x;
       });
+      // A zero-width range gives one point, not n copies of it.
+      return [...new Set(points)];
     }
   }
 }

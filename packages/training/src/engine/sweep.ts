@@ -62,8 +62,8 @@ export async function runSweep(
     }
   };
   const onAbort = () => {
+    // Trials not started yet see the reason and return at once (clearing the queue would strand their promises).
     stoppedReason = "cancelled";
-    queue.clear();
     for (const jobId of running.keys()) void engine.cancel(jobId, "the sweep was cancelled").catch(() => undefined);
   };
   engine.on("metric", onMetric);
@@ -98,7 +98,6 @@ export async function runSweep(
       trials.push({ ...base, state: "FAILED", reason });
       if (++failed > spec.maxFailedTrials && stoppedReason === "completed") {
         stoppedReason = "max failed trials exceeded";
-        queue.clear();
       }
     }
     engine.emit("progress", { task: "sweep", done: trials.length, total: planned.length, unit: "trials" });
