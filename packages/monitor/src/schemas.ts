@@ -139,5 +139,11 @@ export const alertRuleInputSchema = z
     path: ["column"],
   });
 
+/** A time of windowAt: epoch milliseconds. */
+export const timeSchema = finite;
+
+/** An alert rule id. */
+export const ruleIdSchema = name;
+
 /** Options of evaluateAlerts. */
 export const evaluateOptionsSchema = z.object({ at: z.number().int().optional() });

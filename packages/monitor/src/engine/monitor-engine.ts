@@ -26,6 +26,8 @@ import {
   logRowsSchema,
   referenceSourceSchema,
   registerDeploymentInputSchema,
+  ruleIdSchema,
+  timeSchema,
   windowSchema,
 } from "../schemas.js";
 import type {
@@ -362,7 +364,7 @@ export class MonitorEngine implements Monitor {
   windowAt(deployment: DeploymentRef, time: number): Promise<MonitorWindowRef> {
     return this.#run(async () => {
       const config = await this.#config(parseDeployment(deployment));
-      if (!Number.isFinite(time)) throw new MlstackError("INVALID_ARGUMENT", `not a time: ${time}`);
+      parseInput(timeSchema, time, "time");
       const start = Math.floor(time / config.windowMs) * config.windowMs;
       return windowRef(config.deployment.name, start, start + config.windowMs);
     });
@@ -579,8 +581,7 @@ export class MonitorEngine implements Monitor {
   deleteAlertRule(id: string): Promise<void> {
     return this.#run(async () => {
       requireCapability(this, "alerts");
-      if (typeof id !== "string" || id === "")
-        throw new MlstackError("INVALID_ARGUMENT", "a rule id is a non-empty string");
+      parseInput(ruleIdSchema, id, "rule id");
       if (!(await this.#storage.deleteAlertRule(id))) {
         throw new MlstackError("NOT_FOUND", `no alert rule "${id}"`, { details: { rule: id } });
       }
