@@ -13,6 +13,7 @@ export { compareMetricValues, downsampleMetricHistory, isLaterPoint } from "./en
 export type { MetadataStoreOptions } from "./engine/metadata-store-engine.js";
 export { METADATA_CAPABILITIES, MetadataStoreEngine } from "./engine/metadata-store-engine.js";
 export { OPEN_LINEAGE_PRODUCER, openLineageRunId } from "./engine/open-lineage.js";
+export { parseRunFilter } from "./engine/parse-run-filter.js";
 export type { FieldValue } from "./engine/run-filter.js";
 export {
   compareCodePoints,

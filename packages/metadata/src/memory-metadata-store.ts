@@ -3,7 +3,7 @@ import type { MetadataStoreOptions } from "./engine/metadata-store-engine.js";
 import { MetadataStoreEngine } from "./engine/metadata-store-engine.js";
 import { MemoryMetadataStorage } from "./storage/memory.js";
 
-/** The in-memory MetadataStore, the reference for tests. Its artifact store defaults to a {@link MemoryArtifactStore}. */
+/** The in-memory MetadataStore, the reference for tests. Its artifact store defaults to a `MemoryArtifactStore`. */
 export class MemoryMetadataStore extends MetadataStoreEngine {
   constructor(options: MetadataStoreOptions = {}) {
     super(new MemoryMetadataStorage(), { ...options, artifacts: options.artifacts ?? new MemoryArtifactStore() });

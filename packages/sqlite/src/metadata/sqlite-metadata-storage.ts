@@ -97,6 +97,9 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
   /** Migrates the file's metadata tables (`FAILED_PRECONDITION` for a file from a newer version). */
   constructor(db: SqliteDatabase) {
     this.#db = db;
+    // Search probes the latest metrics of thousands of runs, and batches touch recent history pages:
+    // a 64 MiB page cache (SQLite's default is 2 MiB) keeps both off the file system.
+    db.pragma("cache_size = -65536");
     migrate(db, "metadata", METADATA_MIGRATIONS);
     db.function("mlstack_like", { deterministic: true }, (value: unknown, pattern: unknown, ci: unknown) => {
       if (typeof value !== "string") return 0;

@@ -14,8 +14,8 @@ export interface SqliteMetadataStoreOptions extends MetadataStoreOptions {
 
 /**
  * The MetadataStore on a SQLite file: the engine's rules over {@link SqliteMetadataStorage}. Artifact
- * bytes go to `options.artifacts`, by default a {@link LocalArtifactStore} in `<filename>.artifacts/`
- * (a {@link MemoryArtifactStore} for `:memory:`).
+ * bytes go to `options.artifacts`, by default a `LocalArtifactStore` in `<filename>.artifacts/`
+ * (a `MemoryArtifactStore` for `:memory:`).
  */
 export class SqliteMetadataStore extends MetadataStoreEngine {
   /** The SQLite file. */
