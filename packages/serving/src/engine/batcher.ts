@@ -90,6 +90,17 @@ export class Batcher<I, O> {
     }
     if (signal?.aborted)
       return Promise.reject(new MlstackError("CANCELLED", "request aborted", { cause: signal.reason }));
+    const { maxBatchSize, maxLatencyMs, concurrency } = this.#options;
+    // What the scheduler would run at once anyway runs without a queue entry: the cheap common path.
+    if (
+      timeoutMs === undefined &&
+      !signal &&
+      this.#queuedCount === 0 &&
+      this.#running < concurrency &&
+      (maxLatencyMs === 0 || rows >= maxBatchSize)
+    ) {
+      return this.#direct(input, rows);
+    }
     return new Promise<BatchResult<O>>((resolve, reject) => {
       const item: Pending<I, O> = {
         input,
@@ -107,6 +118,24 @@ export class Batcher<I, O> {
       this.#queuedCount++;
       this.#schedule();
     });
+  }
+
+  async #direct(input: I, rows: number): Promise<BatchResult<O>> {
+    this.#running++;
+    const t0 = this.#options.timer();
+    try {
+      const outputs = await this.#execute([input], [rows]);
+      const computeMs = this.#options.timer() - t0;
+      this.#onExecution({ rows, computeMs, ok: true });
+      return { output: outputs[0] as O, queueMs: 0, computeMs };
+    } catch (error) {
+      this.#onExecution({ rows, computeMs: this.#options.timer() - t0, ok: false });
+      throw toMlstackError(error);
+    } finally {
+      this.#running--;
+      this.#schedule();
+      this.#checkIdle();
+    }
   }
 
   /** Refuses new requests, runs every waiting one now, and resolves when none is left running. */
