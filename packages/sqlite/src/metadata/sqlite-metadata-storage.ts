@@ -28,6 +28,15 @@ import { searchSql } from "./run-search-sql.js";
 
 type Row = Record<string, unknown>;
 
+// Batches of rows go up to 100 to a statement: one call into SQLite per 100 rows instead of per row.
+const INSERT_CHUNK = 100;
+const fiveTuples = (rows: number) => Array(rows).fill("(?, ?, ?, ?, ?)").join(", ");
+const insertMetricsSql = (rows: number) =>
+  `INSERT OR IGNORE INTO md_metrics (run_seq, step, series_id, timestamp, value) VALUES ${fiveTuples(rows)}`;
+const upsertLatestSql = (rows: number) =>
+  `INSERT INTO md_latest_metrics (run_id, key, value, timestamp, step) VALUES ${fiveTuples(rows)} ` +
+  "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step";
+
 const IN_LIST = "(SELECT value FROM json_each(?))";
 const json = (v: unknown) => JSON.stringify(v);
 const list = (values: readonly string[]) => JSON.stringify(values);
@@ -270,16 +279,10 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
     );
   }
   putLatestMetrics(runId: string, points: readonly MetricPoint[]): void {
-    for (const p of points) {
-      this.#run(
-        "INSERT INTO md_latest_metrics (run_id, key, value, timestamp, step) VALUES (?, ?, ?, ?, ?) " +
-          "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step",
-        runId,
-        p.key,
-        Number.isNaN(p.value) ? null : p.value,
-        p.timestamp,
-        p.step,
-      );
+    const values = points.flatMap((p) => [runId, p.key, Number.isNaN(p.value) ? null : p.value, p.timestamp, p.step]);
+    for (let i = 0; i < points.length; i += INSERT_CHUNK) {
+      const rows = Math.min(INSERT_CHUNK, points.length - i);
+      this.#q(upsertLatestSql(rows)).run(values.slice(i * 5, (i + rows) * 5));
     }
   }
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
@@ -292,13 +295,15 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
       ).map((r) => [r.key as string, r.series_id as number]),
     );
     const seq = this.#get("SELECT run_seq FROM md_runs WHERE run_id = ?", runId)?.run_seq;
-    const insert = this.#q(
-      "INSERT OR IGNORE INTO md_metrics (run_seq, step, series_id, timestamp, value) VALUES (?, ?, ?, ?, ?)",
-    );
+    const values: unknown[] = [];
     for (const p of points) {
       const id = series.get(p.key);
       if (id === undefined || seq === undefined) throw new MlstackError("INTERNAL", `metric ${p.key} has no series`);
-      insert.run(seq, p.step, id, p.timestamp, Number.isNaN(p.value) ? "NaN" : p.value);
+      values.push(seq, p.step, id, p.timestamp, Number.isNaN(p.value) ? "NaN" : p.value);
+    }
+    for (let i = 0; i < points.length; i += INSERT_CHUNK) {
+      const rows = Math.min(INSERT_CHUNK, points.length - i);
+      this.#q(insertMetricsSql(rows)).run(values.slice(i * 5, (i + rows) * 5));
     }
   }
   metricHistory(runId: string, key: string, minStep: number, maxStep: number): MetricPoint[] {
