@@ -124,7 +124,7 @@ export async function addDirectory(
       let w = await reuse(rel, s);
       if (w) reused++;
       else if (s.size <= SMALL_FILE) {
-        w = await writeFile(readFileSync(abs), settings.chunking, writer, signal);
+        w = await writeFile(readFileSync(abs), settings.chunking, writer, signal, true);
         hashed++;
       } else {
         queue.add(async () => {
@@ -158,11 +158,18 @@ export async function addDirectory(
     repo,
     branch,
     async (tx, base) => {
-      for await (const [path] of engine.walkPrefix(base.commit.tree, prefix)) {
-        if (!present.has(path) && (await tx.remove(path))) deleted++;
+      // Only paths that differ from the base tree are touched, so unchanged directories keep their trees.
+      const before = new Map<string, string>();
+      for await (const [path, entry] of engine.walkPrefix(base.commit.tree, prefix)) {
+        if (!present.has(path)) {
+          if (await tx.remove(path)) deleted++;
+        } else if (entry.metadata === undefined) before.set(path, entry.digest);
       }
       for (let i = 0; i < files.length; i++) {
-        const outcome = await tx.putEntry(join(files[i] as string), results[i] as WrittenFile);
+        const path = join(files[i] as string);
+        const written = results[i] as WrittenFile;
+        if (before.get(path) === written.digest) continue;
+        const outcome = await tx.putEntry(path, written);
         if (outcome === "added") added++;
         else if (outcome === "modified") modified++;
       }
@@ -177,7 +184,7 @@ export async function addDirectory(
   );
 
   const nextCache: StatCache = { v: 1, files: next };
-  const nextDigest = await engine.putJson(nextCache);
+  const nextDigest = await engine.putJson(nextCache, false);
   // Another process may have saved its own cache meanwhile; either is valid, so losing the race is fine.
   if (await engine.storage.refs.cas(cacheRef, cacheDigest, nextDigest)) {
     engine.memo.delete(memoKey);

@@ -86,7 +86,9 @@ export function findCut(buf: Uint8Array, start: number, end: number, options: Ch
 
 /**
  * Splits a stream of byte blocks into content-defined chunks, yielding each chunk as it is found.
- * Memory stays under about `max` plus one input block.
+ * Each block is copied once into a fresh buffer (with the previous block's uncut tail), and chunks are
+ * views of those buffers: never aliased with the caller's blocks or reused, so consumers may keep them.
+ * Memory stays under about `max` plus one input block beyond the chunks the consumer keeps.
  */
 export async function* chunkStream(
   source: AsyncIterable<Uint8Array>,
@@ -94,13 +96,10 @@ export async function* chunkStream(
 ): AsyncGenerator<Uint8Array> {
   let pending: Uint8Array = new Uint8Array(0);
   for await (const block of source) {
-    let buf: Uint8Array;
-    if (pending.length === 0) buf = block;
-    else {
-      buf = new Uint8Array(pending.length + block.length);
-      buf.set(pending, 0);
-      buf.set(block, pending.length);
-    }
+    // Uninitialised memory (every byte is overwritten next), not from Buffer's shared pool.
+    const buf: Uint8Array = Buffer.allocUnsafeSlow(pending.length + block.length);
+    buf.set(pending, 0);
+    buf.set(block, pending.length);
     let pos = 0;
     for (;;) {
       const cut = findCut(buf, pos, buf.length, options, false);
@@ -108,8 +107,7 @@ export async function* chunkStream(
       yield buf.subarray(pos, pos + cut);
       pos += cut;
     }
-    // Copy the tail, so the caller may reuse its block and yielded chunks never alias later input.
-    pending = pos === buf.length ? new Uint8Array(0) : buf.slice(pos);
+    pending = buf.subarray(pos);
   }
   let pos = 0;
   while (pos < pending.length) {

@@ -219,9 +219,12 @@ export class ReferenceDataEngine extends TypedEmitter<DataEngineEvents> implemen
 
   // ---- objects
 
-  /** Stores a JSON object and returns its digest. @internal */
-  async putJson(value: unknown): Promise<string> {
-    const bytes = encodeJson(value);
+  /**
+   * Stores a JSON object and returns its digest. Canonical JSON by default; `canonical: false` is
+   * plain `JSON.stringify` for large records built in a fixed order (a stat cache). @internal
+   */
+  async putJson(value: unknown, canonical = true): Promise<string> {
+    const bytes = canonical ? encodeJson(value) : new TextEncoder().encode(JSON.stringify(value));
     const digest = digestOf(bytes);
     await this.storage.objects.put([{ digest, bytes }]);
     return digest;
@@ -476,7 +479,7 @@ export class ReferenceDataEngine extends TypedEmitter<DataEngineEvents> implemen
         };
         const bytes = encodeCommit(commit);
         const id = digestOf(bytes);
-        await writer.add(id, bytes);
+        await writer.add(id, bytes, true);
         await writer.flush();
         if (options.signal?.aborted) throw cancelled(options.signal);
         if (!(await this.storage.refs.cas(headRef(repo, b), head, id))) {

@@ -20,14 +20,16 @@ export class ObjectWriter {
     this.#storage = storage;
   }
 
-  /** Queues an object; resolves when the queue has room again. */
-  async add(digest: string, bytes: Uint8Array, knownAbsent = false): Promise<void> {
+  /**
+   * Queues an object; resolves when the queue has room again. Unless `owned` (nobody else holds the
+   * buffer), the bytes are copied: a caller may reuse its buffer once the call resolves.
+   */
+  async add(digest: string, bytes: Uint8Array, owned = false): Promise<void> {
     if (this.#failure !== undefined) throw this.#failed();
     if (this.#seen.has(digest)) return;
     this.#seen.add(digest);
-    if (!knownAbsent && (await this.#storage.has(digest))) return;
-    // The bytes may be a view of a reused buffer: keep a private copy until written.
-    this.#batch.push({ digest, bytes: new Uint8Array(bytes) });
+    if (await this.#storage.has(digest)) return;
+    this.#batch.push({ digest, bytes: owned ? bytes : new Uint8Array(bytes) });
     this.#batchBytes += bytes.length;
     if (this.#batchBytes >= FLUSH_BYTES) await this.#flushBatch();
   }

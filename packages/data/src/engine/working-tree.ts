@@ -200,7 +200,7 @@ export class WorkingTree {
     if (entries.length === 0 && node !== this.#root) return undefined;
     const bytes = encodeTree(entries);
     const digest = digestOf(bytes);
-    await writer.add(digest, bytes);
+    await writer.add(digest, bytes, true);
     node.base = digest;
     node.dirty = false;
     return digest;

@@ -27,40 +27,51 @@ export async function writeFile(
   chunking: ChunkingOptions,
   writer: ObjectWriter,
   signal?: AbortSignal,
+  owned = false,
 ): Promise<WrittenFile> {
+  if (typeof data === "string" || data instanceof Uint8Array) {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    const first = findCut(bytes, 0, bytes.length, chunking, true);
+    if (first === bytes.length) {
+      // One chunk (most small files): the file's digest is the chunk's, hashed once.
+      const digest = createHash("sha256").update(bytes).digest("hex");
+      await writer.add(digest, bytes, owned || typeof data === "string");
+      return { digest, size: bytes.length };
+    }
+  } else if (data === null || typeof data !== "object" || !(Symbol.asyncIterator in data)) {
+    throw new MlstackError("INVALID_ARGUMENT", "file data must be a Uint8Array, a string or an AsyncIterable");
+  }
   const whole = createHash("sha256");
   const chunks: Array<[string, number]> = [];
   let size = 0;
-  const addChunk = async (chunk: Uint8Array) => {
+  const addChunk = async (chunk: Uint8Array, ownedChunk: boolean) => {
     const digest = createHash("sha256").update(chunk).digest("hex");
     whole.update(chunk);
     size += chunk.length;
     chunks.push([digest, chunk.length]);
-    await writer.add(digest, chunk);
+    await writer.add(digest, chunk, ownedChunk);
   };
   if (typeof data === "string" || data instanceof Uint8Array) {
+    // Chunks of caller bytes are views, copied by the writer unless the bytes are owned.
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     let pos = 0;
     while (pos < bytes.length) {
       const cut = findCut(bytes, pos, bytes.length, chunking, true);
-      await addChunk(bytes.subarray(pos, pos + cut));
+      await addChunk(bytes.subarray(pos, pos + cut), owned || typeof data === "string");
       pos += cut;
     }
-  } else if (data !== null && typeof data === "object" && Symbol.asyncIterator in data) {
-    for await (const chunk of chunkStream(blocksOf(data, signal), chunking)) await addChunk(chunk);
   } else {
-    throw new MlstackError("INVALID_ARGUMENT", "file data must be a Uint8Array, a string or an AsyncIterable");
-  }
-  if (chunks.length === 0) {
-    // The empty file: one empty object, so reading it back verifies like any other.
-    const digest = whole.digest("hex");
-    await writer.add(digest, new Uint8Array(0));
-    return { digest, size: 0 };
+    // Chunks cut from a stream are views of fresh buffers nobody else holds.
+    for await (const chunk of chunkStream(blocksOf(data, signal), chunking)) await addChunk(chunk, true);
   }
   const digest = whole.digest("hex");
-  if (chunks.length === 1) return { digest, size };
+  if (chunks.length <= 1) {
+    // Empty or one chunk: stored under the file's own digest (the empty file is one empty object).
+    if (chunks.length === 0) await writer.add(digest, new Uint8Array(0), true);
+    return { digest, size };
+  }
   const manifest = encodeManifest(chunks);
   const manifestDigest = createHash("sha256").update(manifest).digest("hex");
-  await writer.add(manifestDigest, manifest);
+  await writer.add(manifestDigest, manifest, true);
   return { digest, size, manifest: manifestDigest };
 }
