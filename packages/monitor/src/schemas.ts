@@ -1,4 +1,10 @@
-import { deploymentRefSchema, monitorWindowRefSchema, schemaSchema, trainingSetRefSchema } from "@mlstack/core";
+import {
+  deploymentRefSchema,
+  monitorWindowRefSchema,
+  parseInput,
+  schemaSchema,
+  trainingSetRefSchema,
+} from "@mlstack/core";
 import { z } from "zod";
 
 const finite = z.number().refine(Number.isFinite, "must be a finite number");
@@ -30,6 +36,33 @@ export const logRowSchema = z.object({
 
 /** Rows of log. */
 export const logRowsSchema = z.array(logRowSchema);
+
+/** A log row after validation. */
+export type ParsedLogRow = z.output<typeof logRowSchema>;
+
+// A row that plainly satisfies logRowSchema: checked without zod's per-key work on the hot path.
+function plainRow(row: unknown): boolean {
+  if (typeof row !== "object" || row === null || Array.isArray(row)) return false;
+  const r = row as Record<string, unknown>;
+  const f = r.features;
+  if (typeof f !== "object" || f === null || Array.isArray(f)) return false;
+  const proto = Object.getPrototypeOf(f);
+  return (
+    (proto === Object.prototype || proto === null) &&
+    (r.score === undefined || Number.isFinite(r.score)) &&
+    (r.timestamp === undefined || Number.isSafeInteger(r.timestamp)) &&
+    (r.requestId === undefined || (typeof r.requestId === "string" && r.requestId.length > 0))
+  );
+}
+
+/**
+ * Validates log rows: rows that plainly fit {@link logRowSchema} pass as they are, anything else goes
+ * through zod, which accepts it or names every bad path (INVALID_ARGUMENT).
+ */
+export function parseLogRows(rows: unknown): ParsedLogRow[] {
+  if (Array.isArray(rows) && rows.every(plainRow)) return rows as ParsedLogRow[];
+  return parseInput(logRowsSchema, rows, "log rows");
+}
 
 /** Labels of logLabels. */
 export const labelsSchema = z.array(z.object({ requestId: name, label: z.unknown() }));

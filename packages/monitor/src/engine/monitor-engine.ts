@@ -23,7 +23,7 @@ import {
   driftOptionsSchema,
   evaluateOptionsSchema,
   labelsSchema,
-  logRowsSchema,
+  parseLogRows,
   referenceSourceSchema,
   registerDeploymentInputSchema,
   ruleIdSchema,
@@ -289,7 +289,7 @@ export class MonitorEngine implements Monitor {
   log(deployment: DeploymentRef, rows: LogRow[]): Promise<LogResult> {
     return this.#run(async () => {
       const config = await this.#config(parseDeployment(deployment));
-      const parsed = parseInput(logRowsSchema, rows, "log rows");
+      const parsed = parseLogRows(rows);
       const schema = this.#profileSchema(config);
       const buckets = new Map<number, DatasetProfile>();
       const now = this.#clock.now();
@@ -302,7 +302,11 @@ export class MonitorEngine implements Monitor {
         return {
           timestamp,
           requestId: row.requestId ?? null,
-          payload: encodeValue({ features: row.features, prediction: row.prediction, score: row.score }),
+          payload: encodeValue({
+            features: row.features,
+            ...(row.prediction === undefined ? {} : { prediction: row.prediction }),
+            ...(row.score === undefined ? {} : { score: row.score }),
+          }),
           label: null,
         };
       });
