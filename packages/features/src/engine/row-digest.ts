@@ -26,10 +26,12 @@ export class RowDigest {
   #sorted: string[] = [];
   #lines: string[] = [];
 
-  add(row: object): void {
+  /** Adds a row; returns its keys when they differ from the previous row's (a new shape), else undefined. */
+  add(row: object): readonly string[] | undefined {
     const keys = Object.keys(row);
+    let changed: string[] | undefined;
     if (keys.length !== this.#keys.length || keys.some((k, i) => k !== this.#keys[i])) {
-      this.#keys = keys;
+      changed = this.#keys = keys;
       this.#sorted = [...keys].sort();
       this.#lines.push(`K${JSON.stringify(this.#sorted)}`);
     }
@@ -41,6 +43,7 @@ export class RowDigest {
       values[i] = value;
     }
     this.#lines.push(plain ? JSON.stringify(values) : `C${canonicalJson(row)}`);
+    return changed;
   }
 
   /** Feeds buffered rows to the hash; call once per batch. */
