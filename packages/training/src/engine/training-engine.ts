@@ -83,7 +83,6 @@ interface Active {
   job: TrainingJob;
   started: boolean;
   readonly controller: AbortController;
-  readonly dequeue: AbortController;
   stop?: { state: "CANCELLED" | "TIMED_OUT"; reason: string };
   writes: Promise<void>;
   checkpointSequence: number;
@@ -202,18 +201,12 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
       job,
       started: false,
       controller: new AbortController(),
-      dequeue: new AbortController(),
       writes: Promise.resolve(),
       checkpointSequence: 0,
     };
     this.#active.set(jobId, entry);
     this.emit("transition", transition);
-    this.#queue
-      .add(() => this.#run(entry, registered), { signal: entry.dequeue.signal })
-      .catch((error: unknown) => {
-        // A job removed from the queue by cancel() rejects here; anything else is a bug worth surfacing.
-        if (!entry.dequeue.signal.aborted) this.#fail(entry, error);
-      });
+    this.#queue.add(() => this.#run(entry, registered)).catch((error: unknown) => this.#fail(entry, error));
     return job;
   }
 
@@ -269,8 +262,8 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
     if (!entry) return this.getJob(jobId);
     if (!entry.started) {
       if (!entry.stop) {
+        // Its queue slot returns at once when reached: a cancelled job never runs.
         entry.stop = { state: "CANCELLED", reason };
-        entry.dequeue.abort();
         await this.#transition(entry, "CANCELLED", reason, {});
       }
       return this.waitFor(jobId);
@@ -381,8 +374,8 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
     if (entry.stop) return;
     entry.started = true;
     const { spec } = entry.job;
-    const deadline = new AbortController();
-    if (spec.maxRuntimeMs !== undefined) {
+    const deadline = spec.maxRuntimeMs === undefined ? undefined : new AbortController();
+    if (deadline && spec.maxRuntimeMs !== undefined) {
       const ms = spec.maxRuntimeMs;
       this.#clock.sleep(ms, deadline.signal).then(
         () => this.#stop(entry, "TIMED_OUT", `exceeded maxRuntimeMs (${ms} ms)`),
@@ -409,20 +402,23 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
           outcome.status === "returned" ? await this.#checkResult(outcome.result) : classifyFailure(outcome);
         if (!failure && outcome.status === "returned") {
           const result = parseInput(trainerResultSchema, outcome.result, "trainer result");
-          await this.#endAttempt(entry, {});
-          await this.#transition(entry, "SUCCEEDED", "the trainer returned its result", { result });
+          await this.#transition(entry, "SUCCEEDED", "the trainer returned its result", {
+            result,
+            attempts: this.#endedAttempts(entry, {}),
+          });
           return;
         }
         const failed = failure as JobFailure;
         const retry = shouldRetry(spec.retry, failed, entry.job.retries);
-        await this.#endAttempt(entry, { failure: failed, retried: retry });
+        const attempts = this.#endedAttempts(entry, { failure: failed, retried: retry });
         if (!retry) {
-          await this.#transition(entry, "FAILED", `${failed.kind}: ${failed.message}`, { failure: failed });
+          await this.#transition(entry, "FAILED", `${failed.kind}: ${failed.message}`, { failure: failed, attempts });
           return;
         }
         await this.#transition(entry, "RETRYING", `${failed.kind}: ${failed.message}`, {
           failure: failed,
           retries: entry.job.retries + 1,
+          attempts,
         });
         if (spec.retry.backoffMs > 0) {
           await this.#clock.sleep(spec.retry.backoffMs, entry.controller.signal).catch(() => undefined);
@@ -430,21 +426,21 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
         if (entry.stop) break;
       }
       const stop = (entry as Active).stop ?? { state: "CANCELLED", reason: "stopped" };
-      if (entry.job.state === "RUNNING") await this.#endAttempt(entry, {});
-      await this.#transition(entry, stop.state, stop.reason, {});
+      await this.#transition(entry, stop.state, stop.reason, { attempts: this.#endedAttempts(entry, {}) });
     } catch (error) {
       this.#fail(entry, error);
     } finally {
-      deadline.abort();
+      deadline?.abort();
     }
   }
 
-  async #endAttempt(entry: Active, patch: Partial<JobAttempt>): Promise<void> {
+  // The job's attempts with the current one ended (unchanged when none is running).
+  #endedAttempts(entry: Active, patch: Partial<JobAttempt>): JobAttempt[] {
     const attempts = [...entry.job.attempts];
     const last = attempts.at(-1);
-    if (!last || last.endedAt !== undefined) return;
-    attempts[attempts.length - 1] = { ...last, ...patch, endedAt: this.#clock.now() };
-    await this.#save(entry, { attempts });
+    if (last && last.endedAt === undefined)
+      attempts[attempts.length - 1] = { ...last, ...patch, endedAt: this.#clock.now() };
+    return attempts;
   }
 
   // Why a returned result is not acceptable, or undefined when it is.

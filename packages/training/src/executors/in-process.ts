@@ -31,7 +31,6 @@ export class InProcessExecutor implements Executor {
     );
     const stopped = new Promise<ExecutionOutcome>((resolve) => {
       const onAbort = () => {
-        inner.abort(request.signal.reason);
         // The trainer gets its grace period to return; after that it is abandoned.
         void Promise.race([run, request.sleep(request.graceMs)]).then(() => resolve({ status: "stopped" }));
       };

@@ -19,7 +19,10 @@ export interface FitLinearModelOptions {
   readonly patience: number;
   /** Standardise features with the training rows' mean and population standard deviation. */
   readonly standardize: boolean;
-  /** Drives the validation split and the shuffle of every epoch: the same seed gives a bit-identical model. */
+  /**
+   * Drives the one shuffle of the rows (validation split and mini-batch membership) and the shuffle of the
+   * batch order in every epoch: the same seed gives a bit-identical model.
+   */
   readonly random: Random;
   readonly signal?: AbortSignal;
   /** Called after each epoch with its mean training loss and validation loss (NaN without validation). */
@@ -39,20 +42,11 @@ export interface FitLinearModelResult {
 
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
-// Mean loss of rows `rows` of the standardised matrix under (w, b).
-function meanLoss(
-  z: Float64Array,
-  y: Float64Array,
-  rows: Int32Array,
-  d: number,
-  w: Float64Array,
-  b: number,
-  logistic: boolean,
-): number {
-  if (rows.length === 0) return Number.NaN;
+// Mean loss of the rows of a standardised matrix under (w, b).
+function meanLoss(z: Float64Array, y: Float64Array, d: number, w: Float64Array, b: number, logistic: boolean): number {
+  if (y.length === 0) return Number.NaN;
   let total = 0;
-  for (let k = 0; k < rows.length; k++) {
-    const r = rows[k] as number;
+  for (let r = 0; r < y.length; r++) {
     const off = r * d;
     let s = b;
     for (let j = 0; j < d; j++) s += (w[j] as number) * (z[off + j] as number);
@@ -60,7 +54,7 @@ function meanLoss(
     // log(1 + e^s) − t·s, computed without overflow.
     total += logistic ? Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - t * s : 0.5 * (s - t) * (s - t);
   }
-  return total / rows.length;
+  return total / y.length;
 }
 
 /**
@@ -76,37 +70,59 @@ export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLin
   }
   const logistic = options.task === "binary-classification";
   const random = options.random;
+  // One seeded shuffle of the rows: it picks the validation split and lays the training rows out in random
+  // order, so every mini-batch is a random sample read sequentially (reading rows in a fresh random order
+  // each epoch is several times slower: memory access dominates). Each epoch then shuffles the batch order.
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
+  shuffle(order, random);
   const nValidation = options.validationFraction > 0 ? Math.floor(n * options.validationFraction) : 0;
-  if (nValidation > 0) shuffle(order, random);
   const validationRows = order.slice(n - nValidation);
-  const trainRows = order.slice(0, n - nValidation);
-  if (trainRows.length === 0)
-    throw new MlstackError("INVALID_ARGUMENT", "no training rows left after the validation split");
+  const trainRows = order.subarray(0, n - nValidation);
+  const nTrain = trainRows.length;
+  if (nTrain === 0) throw new MlstackError("INVALID_ARGUMENT", "no training rows left after the validation split");
 
-  // Standardisation from the training rows only, so validation stays unseen.
+  // Where each row goes: its position among the training rows (≥ 0) or among the validation rows (−1 − i).
+  const slot = new Int32Array(n);
+  for (let k = 0; k < nTrain; k++) slot[order[k] as number] = k;
+  for (let i = 0; i < nValidation; i++) slot[validationRows[i] as number] = -1 - i;
+
+  // Standardisation from the training rows only, so validation stays unseen. The passes read x in
+  // storage order, the fast way through memory.
   const mean = new Float64Array(d);
   const scale = new Float64Array(d).fill(1);
   if (options.standardize) {
-    for (const r of trainRows) for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[r * d + j] as number);
-    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / trainRows.length;
     const variance = new Float64Array(d);
-    for (const r of trainRows) {
+    for (let r = 0; r < n; r++) {
+      if ((slot[r] as number) < 0) continue;
+      for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[r * d + j] as number);
+    }
+    for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / nTrain;
+    for (let r = 0; r < n; r++) {
+      if ((slot[r] as number) < 0) continue;
       for (let j = 0; j < d; j++) {
         const c = (x[r * d + j] as number) - (mean[j] as number);
         variance[j] = (variance[j] as number) + c * c;
       }
     }
     for (let j = 0; j < d; j++) {
-      const sd = Math.sqrt((variance[j] as number) / trainRows.length);
+      const sd = Math.sqrt((variance[j] as number) / nTrain);
       scale[j] = sd > 0 ? sd : 1;
     }
   }
-  const z = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) z[i * d + j] = ((x[i * d + j] as number) - (mean[j] as number)) / (scale[j] as number);
+  // The standardised rows, scattered to their shuffled positions.
+  const train = { z: new Float64Array(nTrain * d), t: new Float64Array(nTrain) };
+  const validation = { z: new Float64Array(nValidation * d), t: new Float64Array(nValidation) };
+  for (let r = 0; r < n; r++) {
+    const k = slot[r] as number;
+    const target = k >= 0 ? train : validation;
+    const at = k >= 0 ? k : -1 - k;
+    for (let j = 0; j < d; j++)
+      target.z[at * d + j] = ((x[r * d + j] as number) - (mean[j] as number)) / (scale[j] as number);
+    target.t[at] = y[r] as number;
   }
+  const z = train.z;
+  const t = train.t;
 
   const w = new Float64Array(d);
   const grad = new Float64Array(d);
@@ -114,25 +130,29 @@ export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLin
   let best = { loss: Number.POSITIVE_INFINITY, w: new Float64Array(d), b: 0, epoch: 0 };
   let sinceBest = 0;
   let epoch = 0;
-  const batch = Math.max(1, Math.min(options.batchSize, trainRows.length));
+  const batch = Math.max(1, Math.min(options.batchSize, nTrain));
+  const batches = new Int32Array(Math.ceil(nTrain / batch));
+  for (let i = 0; i < batches.length; i++) batches[i] = i;
   while (epoch < options.epochs) {
     if (options.signal?.aborted)
       throw new MlstackError("CANCELLED", "training was aborted", { cause: options.signal.reason });
     const lr = options.learningRate / (1 + options.learningRateDecay * epoch);
-    shuffle(trainRows, random);
+    shuffle(batches, random);
     let lossSum = 0;
-    for (let start = 0; start < trainRows.length; start += batch) {
-      const end = Math.min(start + batch, trainRows.length);
+    for (let bi = 0; bi < batches.length; bi++) {
+      const start = (batches[bi] as number) * batch;
+      const end = Math.min(start + batch, nTrain);
       grad.fill(0);
       let gb = 0;
       for (let k = start; k < end; k++) {
-        const r = trainRows[k] as number;
-        const off = r * d;
+        const off = k * d;
         let s = b;
         for (let j = 0; j < d; j++) s += (w[j] as number) * (z[off + j] as number);
-        const t = y[r] as number;
-        const residual = logistic ? sigmoid(s) - t : s - t;
-        lossSum += logistic ? Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - t * s : 0.5 * residual * residual;
+        const target = t[k] as number;
+        const residual = logistic ? sigmoid(s) - target : s - target;
+        lossSum += logistic
+          ? Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - target * s
+          : 0.5 * residual * residual;
         gb += residual;
         for (let j = 0; j < d; j++) grad[j] = (grad[j] as number) + residual * (z[off + j] as number);
       }
@@ -142,8 +162,8 @@ export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLin
       b -= (lr * gb) / m;
     }
     epoch++;
-    const validationLoss = meanLoss(z, y, validationRows, d, w, b, logistic);
-    options.onEpoch?.(epoch, lossSum / trainRows.length, validationLoss);
+    const validationLoss = meanLoss(validation.z, validation.t, d, w, b, logistic);
+    options.onEpoch?.(epoch, lossSum / nTrain, validationLoss);
     if (nValidation > 0) {
       if (validationLoss < best.loss) {
         best = { loss: validationLoss, w: w.slice(), b, epoch };
