@@ -163,17 +163,20 @@ export class MonitorEngine implements Monitor {
     return { fields };
   }
 
+  // A logged row as profiles see it: the features plus the prediction (a classifier's class as a string).
   #profileRow(
     config: DeploymentConfig,
     features: Record<string, unknown>,
     prediction: unknown,
   ): Record<string, unknown> {
     if (!config.prediction) return features;
-    const p =
-      config.prediction.task === "classification" && (typeof prediction === "number" || typeof prediction === "boolean")
-        ? String(prediction)
-        : prediction;
-    return { ...features, [config.prediction.name]: p };
+    return { ...features, [config.prediction.name]: classOf(config, prediction) };
+  }
+
+  // A reference row may carry the prediction column too; it gets the same treatment as a logged one.
+  #referenceRow(config: DeploymentConfig, row: Record<string, unknown>): Record<string, unknown> {
+    if (!config.prediction || !Object.hasOwn(row, config.prediction.name)) return row;
+    return { ...row, [config.prediction.name]: classOf(config, row[config.prediction.name]) };
   }
 
   registerDeployment(input: RegisterDeploymentInput): Promise<DeploymentConfig> {
@@ -231,9 +234,10 @@ export class MonitorEngine implements Monitor {
       let profile: DatasetProfile;
       let rows: string | null = null;
       if ("rows" in parsed) {
+        const referenceRows = parsed.rows.map((row) => this.#referenceRow(config, row));
         profile = new DatasetProfile(schema, this.#sketches);
-        for (const row of parsed.rows) profile.addRow(row);
-        rows = encodeValue(parsed.rows);
+        for (const row of referenceRows) profile.addRow(row);
+        rows = encodeValue(referenceRows);
       } else {
         profile = this.#importProfile(schema, parsed.profile as DatasetProfileData);
       }
@@ -677,6 +681,14 @@ export class MonitorEngine implements Monitor {
       return this.#metrics.text();
     });
   }
+}
+
+// Classifiers' predictions are profiled as categories: numbers and booleans become strings.
+function classOf(config: DeploymentConfig, prediction: unknown): unknown {
+  return config.prediction?.task === "classification" &&
+    (typeof prediction === "number" || typeof prediction === "boolean")
+    ? String(prediction)
+    : prediction;
 }
 
 function windowRef(deployment: string, start: number, end: number): MonitorWindowRef {

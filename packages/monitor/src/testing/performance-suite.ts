@@ -33,6 +33,16 @@ export function performanceSuite(setup: () => Promise<Fixture>): void {
       );
       const m = await monitor.performance(window);
       expect(m).toMatchObject({ task: "classification", count: 5, accuracy: 0.6 });
+      // Predicted classes drift like any categorical column, also when the reference carries them.
+      await monitor.setReference(DEPLOYMENT, { rows: rows.map(([p], i) => ({ x: i, prediction: p })) });
+      const drift = await monitor.drift(window, { minSampleSize: 1 });
+      expect(drift.columns.find((c) => c.column === "prediction")).toMatchObject({
+        kind: "categorical",
+        method: "chi2",
+        referenceSize: 5,
+        currentSize: 5,
+        status: "no-drift",
+      });
       if (m.task !== "classification") throw new Error("unreachable");
       expect(m.precision).toBeCloseTo(2 / 3, 12);
       expect(m.recall).toBeCloseTo(2 / 3, 12);
