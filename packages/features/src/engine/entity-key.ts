@@ -48,3 +48,19 @@ export function entityKeyReader(joinKeys: readonly JoinKey[]): EntityKeyReader {
   }
   return (row, list, index) => JSON.stringify(joinKeys.map((k) => part(k, row, list, index)));
 }
+
+/**
+ * For a single integer join key: reads a row's key as a number when it is a valid one (the fast path of
+ * retrieval), else undefined, leaving validation and bigints to the string reader.
+ */
+export function integerKeyReader(joinKeys: readonly JoinKey[]): ((row: Row) => number | undefined) | undefined {
+  const only = joinKeys[0];
+  if (joinKeys.length !== 1 || only === undefined || only.type === "string") return undefined;
+  const name = only.name;
+  const [min, max] =
+    only.type === "int32" ? [INT32_MIN, INT32_MAX] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+  return (row) => {
+    const value = row[name];
+    return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max ? value : undefined;
+  };
+}

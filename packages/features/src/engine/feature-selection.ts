@@ -4,11 +4,12 @@ import type {
   FeatureSelection,
   OnDemandFeatureViewDefinition,
   ResolvedFeatureView,
+  Row,
   StoredOnDemandFeatureView,
 } from "../spec.js";
 import type { ViewLayout } from "../storage/spec.js";
 import type { EntityKeyReader } from "./entity-key.js";
-import { entityKeyReader } from "./entity-key.js";
+import { entityKeyReader, integerKeyReader } from "./entity-key.js";
 import type { RegistryIndex } from "./registry.js";
 import { viewJoinKeys } from "./registry.js";
 
@@ -40,6 +41,8 @@ export interface ViewRead {
   readonly view: ResolvedFeatureView;
   readonly layout: ViewLayout;
   readonly keyOf: EntityKeyReader;
+  /** The key as a number, for a single integer join key (see `integerKeyReader`). */
+  readonly integerKeyOf: ((row: Row) => number | undefined) | undefined;
   readonly outputs: Output[];
 }
 
@@ -94,10 +97,12 @@ export function resolveSelection(
   const readOf = (view: ResolvedFeatureView): ViewRead => {
     let read = reads.get(view.name);
     if (read === undefined) {
+      const joinKeys = viewJoinKeys(registry, view);
       read = {
         view,
         layout: { name: view.name, fields: view.schema.fields },
-        keyOf: entityKeyReader(viewJoinKeys(registry, view)),
+        keyOf: entityKeyReader(joinKeys),
+        integerKeyOf: integerKeyReader(joinKeys),
         outputs: [],
       };
       reads.set(view.name, read);

@@ -123,8 +123,12 @@ export function retrieveHistorical(
           for (let v = 0; v < views.length; v++) {
             const read = views[v] as (typeof views)[number];
             const hit = hits[v] as Hit;
-            const key = read.keyOf(row, "entityRows", index);
-            const ok = (indexes[v] as ViewIndex).find(key, time, read.view.ttl, asOf, hit);
+            const viewIndex = indexes[v] as ViewIndex;
+            const integer = read.integerKeyOf?.(row);
+            const ok =
+              integer === undefined
+                ? viewIndex.find(read.keyOf(row, "entityRows", index), time, read.view.ttl, asOf, hit)
+                : viewIndex.findInteger(integer, time, read.view.ttl, asOf, hit);
             found[v] = ok;
             const slots = viewSlots[v] as number[];
             for (let o = 0; o < read.outputs.length; o++) {

@@ -16,6 +16,8 @@ export class ViewIndex {
   readonly #start: number[] = [];
   readonly #end: number[] = [];
   readonly #segments: OfflineSegment[] = [];
+  // The runs by numeric key, built on first use; null when some key is not a canonical integer.
+  #integerRuns: Map<number, number> | null | undefined;
 
   private constructor(digest: string) {
     this.digest = digest;
@@ -50,7 +52,22 @@ export class ViewIndex {
 
   /** Applies the point-in-time rule for `key` at `time`; fills `hit` and returns true when a row wins. */
   find(key: string, time: number, ttl: number, asOf: number, hit: Hit): boolean {
-    const run = this.#runs.get(key);
+    return this.#findRun(this.#runs.get(key), time, ttl, asOf, hit);
+  }
+
+  /** `find` for an integer key, without making its text: a number-keyed map is several times faster. */
+  findInteger(key: number, time: number, ttl: number, asOf: number, hit: Hit): boolean {
+    if (this.#integerRuns === undefined) {
+      const runs = new Map<number, number>();
+      for (const [text, run] of this.#runs) runs.set(Number(text), run);
+      const canonical = [...this.#runs.keys()].every((text) => String(Number(text)) === text);
+      this.#integerRuns = canonical ? runs : null;
+    }
+    if (this.#integerRuns === null) return this.find(String(key), time, ttl, asOf, hit);
+    return this.#findRun(this.#integerRuns.get(key), time, ttl, asOf, hit);
+  }
+
+  #findRun(run: number | undefined, time: number, ttl: number, asOf: number, hit: Hit): boolean {
     if (run === undefined) return false;
     const segment = this.#segments[this.#segmentOf[run] as number] as OfflineSegment;
     const position = pointInTimeJoin(segment, this.#start[run] as number, this.#end[run] as number, time, ttl, asOf);

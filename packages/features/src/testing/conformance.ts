@@ -599,17 +599,20 @@ export function featureStoreConformance(options: FeatureStoreConformanceOptions)
             fc.array(query, { maxLength: 12 }),
             fc.constantFrom(0, 1, 3, 10),
             fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
-            async (batches, queries, ttl, asOfKnownTime) => {
+            fc.boolean(),
+            async (batches, queries, ttl, asOfKnownTime, composite) => {
               const { store } = await fresh();
               try {
                 await store.apply({
                   entities: [
                     {
                       name: "pair",
-                      joinKeys: [
-                        { name: "k1", type: "int64" },
-                        { name: "k2", type: "string" },
-                      ],
+                      joinKeys: composite
+                        ? [
+                            { name: "k1", type: "int64" },
+                            { name: "k2", type: "string" },
+                          ]
+                        : [{ name: "k1", type: "int64" }],
                     },
                   ],
                   featureViews: [
@@ -634,7 +637,7 @@ export function featureStoreConformance(options: FeatureStoreConformanceOptions)
                   if (records.length > 0) await store.ingest("v", records);
                   records.forEach((r) => {
                     all.push({
-                      key: [r.k1, r.k2],
+                      key: composite ? [r.k1, r.k2] : [r.k1],
                       eventTime: r.event_timestamp,
                       createdTime: r.created,
                       order: all.length,
@@ -656,7 +659,7 @@ export function featureStoreConformance(options: FeatureStoreConformanceOptions)
                 });
                 const oracleQueries: OracleQuery[] = queries.map((q) => {
                   const bounds = [q.known, asOfKnownTime].filter((x): x is number => x !== undefined);
-                  return { key: [q.k1, q.k2], time: q.time, ...(bounds.length ? { asOf: Math.min(...bounds) } : {}) };
+                  return { key: composite ? [q.k1, q.k2] : [q.k1], time: q.time, ...(bounds.length ? { asOf: Math.min(...bounds) } : {}) };
                 });
                 expect(set.rows.map((r) => r.id)).toEqual(oraclePointInTime(all, oracleQueries, ttl));
                 expect(set.rows.map(({ id: _id, ...rest }) => rest)).toEqual(entityRows);
