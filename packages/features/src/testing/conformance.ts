@@ -659,7 +659,11 @@ export function featureStoreConformance(options: FeatureStoreConformanceOptions)
                 });
                 const oracleQueries: OracleQuery[] = queries.map((q) => {
                   const bounds = [q.known, asOfKnownTime].filter((x): x is number => x !== undefined);
-                  return { key: composite ? [q.k1, q.k2] : [q.k1], time: q.time, ...(bounds.length ? { asOf: Math.min(...bounds) } : {}) };
+                  return {
+                    key: composite ? [q.k1, q.k2] : [q.k1],
+                    time: q.time,
+                    ...(bounds.length ? { asOf: Math.min(...bounds) } : {}),
+                  };
                 });
                 expect(set.rows.map((r) => r.id)).toEqual(oraclePointInTime(all, oracleQueries, ttl));
                 expect(set.rows.map(({ id: _id, ...rest }) => rest)).toEqual(entityRows);
