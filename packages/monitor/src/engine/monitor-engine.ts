@@ -51,6 +51,7 @@ import type {
 } from "../spec.js";
 import { DEFAULT_MONITOR_CAPABILITIES } from "../spec.js";
 import type { MonitorStorage, StoredReference } from "../storage/spec.js";
+import { alertMetricValue } from "./alert-metric.js";
 import { stepAlert } from "./alert-state.js";
 import { columnKind, type SketchOptions } from "./column-profile.js";
 import { checkMethods, driftColumns, driftSettings, profileDrift, rawDrift } from "./compute-drift.js";
@@ -635,44 +636,13 @@ export class MonitorEngine implements Monitor {
     return states;
   }
 
-  async #metricValue(config: DeploymentConfig, rule: AlertRule, window: MonitorWindowRef): Promise<number | null> {
-    const finite = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : x);
-    switch (rule.metric) {
-      case "dataset_drift":
-      case "drift_share":
-      case "column_drift_score": {
-        if (!(await this.#storage.getReference(config.deployment.name))) return null;
-        const result = await this.#drift(config, window, {});
-        if (rule.metric === "column_drift_score") {
-          const column = result.columns.find((c) => c.column === rule.column);
-          return column && column.status !== "insufficient-data" ? finite(column.score) : null;
-        }
-        if (result.dataset.status === "insufficient-data") return null;
-        return rule.metric === "drift_share" ? result.dataset.share : result.dataset.status === "drift" ? 1 : 0;
-      }
-      case "row_count":
-      case "type_error_rate":
-      case "null_rate": {
-        const profile = await this.#windowProfile(config, window);
-        if (rule.metric === "row_count") return profile.rows;
-        let count = 0;
-        let bad = 0;
-        for (const field of config.schema.fields) {
-          const c = profile.columns.get(field.name);
-          if (!c) continue;
-          count += c.count;
-          bad += rule.metric === "null_rate" ? c.nulls : c.typeErrors;
-        }
-        return count === 0 ? null : bad / count;
-      }
-      default: {
-        if (!config.prediction) return null;
-        const p = await this.#performance(config, window);
-        if (p.count === 0) return null;
-        const key = rule.metric === "roc_auc" ? "rocAuc" : rule.metric;
-        return finite((p as unknown as Record<string, number | undefined>)[key]);
-      }
-    }
+  #metricValue(config: DeploymentConfig, rule: AlertRule, window: MonitorWindowRef): Promise<number | null> {
+    return alertMetricValue(rule, config, {
+      drift: async () =>
+        (await this.#storage.getReference(config.deployment.name)) ? this.#drift(config, window, {}) : undefined,
+      profile: () => this.#windowProfile(config, window),
+      performance: () => this.#performance(config, window),
+    });
   }
 
   metrics(): Promise<string> {

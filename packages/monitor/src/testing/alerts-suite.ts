@@ -145,6 +145,44 @@ export function alertsSuite(setup: () => Promise<Fixture>): void {
       await expectCode(monitor.deleteAlertRule("busy"), "NOT_FOUND");
     });
 
+    it("watches type-error rates, null rates and model performance", async () => {
+      const { monitor, clock } = await setup();
+      await monitor.registerDeployment({
+        deployment: DEPLOYMENT,
+        schema: { fields: [{ name: "x", type: "float64", nullable: true }] },
+        windowMs: HOUR,
+        prediction: { task: "classification" },
+      });
+      const rule = (
+        id: string,
+        metric: "type_error_rate" | "null_rate" | "accuracy",
+        comparison: ">" | "<",
+        threshold: number,
+      ) => monitor.putAlertRule({ id, deployment: DEPLOYMENT, name: id, metric, comparison, threshold });
+      await rule("errors", "type_error_rate", ">", 0.2);
+      await rule("nulls", "null_rate", ">", 0.5);
+      await rule("accuracy", "accuracy", "<", 0.9);
+      await monitor.log(DEPLOYMENT, [
+        { features: { x: "a" }, prediction: 1, requestId: "r1" },
+        { features: { x: 1 }, prediction: 0, requestId: "r2" },
+        { features: { x: null }, prediction: 1, requestId: "r3" },
+        { features: { x: 2 }, prediction: 1, requestId: "r4" },
+      ]);
+      const byRule = async () =>
+        Object.fromEntries((await monitor.evaluateAlerts(DEPLOYMENT, { at: clock.now() })).map((s) => [s.ruleId, s]));
+      let states = await byRule();
+      expect(states.errors).toMatchObject({ state: "firing", value: 0.25 });
+      expect(states.nulls).toMatchObject({ state: "inactive", value: 0.25 });
+      // No labels yet: no accuracy to judge.
+      expect(states.accuracy).toMatchObject({ state: "inactive", value: null });
+      await monitor.logLabels(DEPLOYMENT, [
+        { requestId: "r1", label: 1 },
+        { requestId: "r2", label: 1 },
+      ]);
+      states = await byRule();
+      expect(states.accuracy).toMatchObject({ state: "firing", value: 0.5 });
+    });
+
     it("drift alerts fire on a drifted window", async () => {
       const { monitor, clock } = await setup();
       await monitor.registerDeployment({
