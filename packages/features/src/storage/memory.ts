@@ -15,8 +15,9 @@ import type {
 } from "./spec.js";
 import { chainDigest, EMPTY_DIGEST, isNumericField } from "./spec.js";
 
-// A numeric column in one typed array (nulls flagged in a mask allocated on the first null), or a plain array.
-type DenseColumn = { numbers: Float64Array; nulls: Uint8Array | undefined } | unknown[];
+// A numeric column is one slot of the base's row-major number matrix (nulls flagged in a mask allocated on
+// the first null); other columns are plain arrays.
+type DenseColumn = { slot: number; nulls: Uint8Array | undefined } | unknown[];
 
 // Rows ordered by (key id, event time, created time, ingestion order) in contiguous arrays: the run of
 // key id k is positions offsets[k] to offsets[k + 1] - 1. Never mutated once built.
@@ -25,6 +26,9 @@ interface Base {
   readonly offsets: Int32Array;
   readonly eventTime: Float64Array;
   readonly createdTime: Float64Array;
+  // The numeric features row by row (`stride` per row), so reading a row's features touches one cache line.
+  readonly numbers: Float64Array;
+  readonly stride: number;
   readonly columns: readonly DenseColumn[];
 }
 
@@ -161,9 +165,9 @@ export class MemoryFeatureStorage implements FeatureStorage {
           offsets: new Int32Array(1),
           eventTime: new Float64Array(0),
           createdTime: new Float64Array(0),
-          columns: layout.fields.map((f) =>
-            isNumericField(f) ? { numbers: new Float64Array(0), nulls: undefined } : [],
-          ),
+          numbers: new Float64Array(0),
+          stride: layout.fields.filter(isNumericField).length,
+          columns: numericSlots(layout.fields).map((slot) => (slot < 0 ? [] : { slot, nulls: undefined })),
         },
         delta: emptyDelta(layout),
         digest: EMPTY_DIGEST,
@@ -255,6 +259,8 @@ function compact(view: OfflineView): void {
   };
   const eventTime = gatherNumbers(base.eventTime, delta.eventTime);
   const createdTime = gatherNumbers(base.createdTime, delta.createdTime);
+  const { stride } = base;
+  const numbers = new Float64Array(total * stride);
   const columns = base.columns.map((column, c): DenseColumn => {
     const extra = delta.columns[c] as PagedNumbers | unknown[];
     if (Array.isArray(column)) {
@@ -262,29 +268,37 @@ function compact(view: OfflineView): void {
       return Array.from(plan, (s) => (s >= 0 ? column[s] : values[~s]));
     }
     const paged = extra as PagedNumbers;
-    const numbers = gatherNumbers(column.numbers, paged);
+    const { slot } = column;
     let nulls: Uint8Array | undefined;
     for (let p = 0; p < total; p++) {
       const s = plan[p] as number;
+      numbers[p * stride + slot] = s >= 0 ? (base.numbers[s * stride + slot] as number) : paged.get(~s);
       if (s >= 0 ? column.nulls?.[s] === 1 : paged.isNull(~s)) (nulls ??= new Uint8Array(total))[p] = 1;
     }
-    return { numbers, nulls };
+    return { slot, nulls };
   });
-  view.base = { runs, offsets, eventTime, createdTime, columns };
+  view.base = { runs, offsets, eventTime, createdTime, numbers, stride, columns };
   view.delta = emptyDelta(view);
 }
 
-function valueColumn(column: DenseColumn, at: (position: number) => number): ValueColumn {
+function valueColumn(base: Base, column: DenseColumn, at: (position: number) => number): ValueColumn {
   if (Array.isArray(column)) return { get: (p) => column[at(p)] };
-  const { numbers, nulls } = column;
+  const { slot, nulls } = column;
+  const { numbers, stride } = base;
   return nulls === undefined
-    ? { get: (p) => numbers[at(p)] }
+    ? { get: (p) => numbers[at(p) * stride + slot] }
     : {
         get: (p) => {
           const s = at(p);
-          return nulls[s] === 1 ? null : numbers[s];
+          return nulls[s] === 1 ? null : numbers[s * stride + slot];
         },
       };
+}
+
+// Each field's slot in the number matrix, or -1 for a field kept in a plain array.
+function numericSlots(fields: ViewLayout["fields"]): number[] {
+  let next = 0;
+  return fields.map((f) => (isNumericField(f) ? next++ : -1));
 }
 
 // The base as it is: zero copies.
@@ -305,7 +319,7 @@ function wholeSegment(view: OfflineView): OfflineSegment {
     offsets: Int32Array.from(offsets),
     eventTime: { get: (p) => eventTime[p] as number },
     createdTime: { get: (p) => createdTime[p] as number },
-    columns: base.columns.map((column) => valueColumn(column, identity)),
+    columns: base.columns.map((column) => valueColumn(base, column, identity)),
   };
 }
 
@@ -342,6 +356,6 @@ function rangeSegment(view: OfflineView, range: TimeRange): OfflineSegment {
     offsets: Int32Array.from(offsets),
     eventTime: { get: (p) => base.eventTime[map(p)] as number },
     createdTime: { get: (p) => base.createdTime[map(p)] as number },
-    columns: base.columns.map((column) => valueColumn(column, map)),
+    columns: base.columns.map((column) => valueColumn(base, column, map)),
   };
 }
