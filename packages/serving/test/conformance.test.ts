@@ -47,3 +47,14 @@ servingConformance({
     };
   },
 });
+
+const OFF = { batching: false, trafficSplit: false, shadow: false, rollback: false } as const;
+servingConformance({
+  name: "in-process engine, optional capabilities switched off",
+  capabilities: OFF,
+  validateBody: oip.validate,
+  create: async (deps) => {
+    const engine = createServingEngine({ ...deps, capabilities: OFF });
+    return { engine, predictor: engine, close: () => engine.stop() };
+  },
+});

@@ -64,6 +64,7 @@ type Route =
   | { kind: "model" | "model-ready" | "infer"; name: string; version: string | undefined };
 
 function segment(s: string): string {
+  if (!s.includes("%")) return s;
   try {
     return decodeURIComponent(s);
   } catch {
