@@ -5,10 +5,11 @@ import type { Migration } from "../database.js";
  * comparison with it is false, as the filter rules want); the history table keeps it as the text
  * 'NaN' in an untyped column, so it can sit in the primary key that removes exact duplicates.
  *
- * Write cost drives the layout. History rows are keyed by (run number, step, series, ...), so a batch of a
- * training loop (rising steps) lands on a few adjacent pages instead of one page per metric key, at
- * the price of a history read scanning the run's other keys within the step range. The latest table
- * has no index on its value, which changes on nearly every batch; search probes it per run instead.
+ * Write cost drives the layout. History rows are keyed by (run number, step, key number, ...), so a
+ * batch of a training loop (rising steps) lands on a few adjacent pages instead of one page per metric
+ * key, at the price of a history read scanning the run's other keys within the step range. The latest
+ * table has no index on its value, which changes on nearly every batch; search probes it per run, by
+ * its (run, key) primary key, which holds the row itself (WITHOUT ROWID: one B-tree descent a probe).
  */
 export const METADATA_MIGRATIONS: readonly Migration[] = [
   {
@@ -21,7 +22,7 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE md_runs (
         run_id TEXT PRIMARY KEY, run_seq INTEGER NOT NULL UNIQUE, experiment_id TEXT NOT NULL, name TEXT NOT NULL, parent_run_id TEXT,
         status TEXT NOT NULL, lifecycle TEXT NOT NULL, start_time INTEGER NOT NULL, end_time INTEGER,
-        error_message TEXT);
+        error_message TEXT) WITHOUT ROWID;
       CREATE INDEX md_runs_by_experiment ON md_runs (experiment_id, lifecycle, start_time DESC, run_id);
       CREATE TABLE md_params (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (run_id, key)) WITHOUT ROWID;
@@ -29,12 +30,11 @@ export const METADATA_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE md_tags (run_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
         PRIMARY KEY (run_id, key)) WITHOUT ROWID;
       CREATE INDEX md_tags_by_key ON md_tags (key, value);
-      CREATE TABLE md_latest_metrics (
-        series_id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, key TEXT NOT NULL, value REAL,
-        timestamp INTEGER NOT NULL, step INTEGER NOT NULL, UNIQUE (run_id, key));
-      CREATE TABLE md_metrics (run_seq INTEGER NOT NULL, step INTEGER NOT NULL, series_id INTEGER NOT NULL,
+      CREATE TABLE md_latest_metrics (run_id TEXT NOT NULL, key TEXT NOT NULL, key_no INTEGER NOT NULL, value REAL,
+        timestamp INTEGER NOT NULL, step INTEGER NOT NULL, PRIMARY KEY (run_id, key)) WITHOUT ROWID;
+      CREATE TABLE md_metrics (run_seq INTEGER NOT NULL, step INTEGER NOT NULL, key_no INTEGER NOT NULL,
         timestamp INTEGER NOT NULL, value NOT NULL,
-        PRIMARY KEY (run_seq, step, series_id, timestamp, value)) WITHOUT ROWID;
+        PRIMARY KEY (run_seq, step, key_no, timestamp, value)) WITHOUT ROWID;
       CREATE TABLE md_run_artifacts (run_id TEXT NOT NULL, path TEXT NOT NULL, ref TEXT NOT NULL,
         logged_at INTEGER NOT NULL, PRIMARY KEY (run_id, path)) WITHOUT ROWID;
       CREATE TABLE md_models (name TEXT PRIMARY KEY, description TEXT NOT NULL, tags TEXT NOT NULL,

@@ -30,11 +30,14 @@ type Row = Record<string, unknown>;
 
 // Batches of rows go up to 100 to a statement: one call into SQLite per 100 rows instead of per row.
 const INSERT_CHUNK = 100;
-const fiveTuples = (rows: number) => Array(rows).fill("(?, ?, ?, ?, ?)").join(", ");
+const tuples = (rows: number, width: number) =>
+  Array(rows)
+    .fill(`(${Array(width).fill("?").join(", ")})`)
+    .join(", ");
 const insertMetricsSql = (rows: number) =>
-  `INSERT OR IGNORE INTO md_metrics (run_seq, step, series_id, timestamp, value) VALUES ${fiveTuples(rows)}`;
+  `INSERT OR IGNORE INTO md_metrics (run_seq, step, key_no, timestamp, value) VALUES ${tuples(rows, 5)}`;
 const upsertLatestSql = (rows: number) =>
-  `INSERT INTO md_latest_metrics (run_id, key, value, timestamp, step) VALUES ${fiveTuples(rows)} ` +
+  `INSERT INTO md_latest_metrics (run_id, key, key_no, value, timestamp, step) VALUES ${tuples(rows, 6)} ` +
   "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step";
 
 const IN_LIST = "(SELECT value FROM json_each(?))";
@@ -279,20 +282,35 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
     );
   }
   putLatestMetrics(runId: string, points: readonly MetricPoint[]): void {
-    const values = points.flatMap((p) => [runId, p.key, Number.isNaN(p.value) ? null : p.value, p.timestamp, p.step]);
+    // A new key gets the run's next key number (its compact id in the history table); a known key keeps it.
+    const numbers = this.#keyNumbers(runId);
+    let last = 0;
+    for (const n of numbers.values()) last = Math.max(last, n);
+    const values = points.flatMap((p) => [
+      runId,
+      p.key,
+      numbers.get(p.key) ?? ++last,
+      Number.isNaN(p.value) ? null : p.value,
+      p.timestamp,
+      p.step,
+    ]);
     for (let i = 0; i < points.length; i += INSERT_CHUNK) {
       const rows = Math.min(INSERT_CHUNK, points.length - i);
-      this.#q(upsertLatestSql(rows)).run(values.slice(i * 5, (i + rows) * 5));
+      this.#q(upsertLatestSql(rows)).run(values.slice(i * 6, (i + rows) * 6));
     }
+  }
+  #keyNumbers(runId: string): Map<string, number> {
+    const rows = this.#all("SELECT key, key_no FROM md_latest_metrics WHERE run_id = ?", runId);
+    return new Map(rows.map((r) => [r.key as string, r.key_no as number]));
   }
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
     const keys = [...new Set(points.map((p) => p.key))];
     const series = new Map(
       this.#all(
-        `SELECT key, series_id FROM md_latest_metrics WHERE run_id = ? AND key IN ${IN_LIST}`,
+        `SELECT key, key_no FROM md_latest_metrics WHERE run_id = ? AND key IN ${IN_LIST}`,
         runId,
         list(keys),
-      ).map((r) => [r.key as string, r.series_id as number]),
+      ).map((r) => [r.key as string, r.key_no as number]),
     );
     const seq = this.#get("SELECT run_seq FROM md_runs WHERE run_id = ?", runId)?.run_seq;
     const values: unknown[] = [];
@@ -309,7 +327,7 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
   metricHistory(runId: string, key: string, minStep: number, maxStep: number): MetricPoint[] {
     const sql =
       "SELECT step, timestamp, value FROM md_metrics WHERE run_seq = (SELECT run_seq FROM md_runs WHERE run_id = ?) " +
-      "AND step BETWEEN ? AND ? AND series_id = (SELECT series_id FROM md_latest_metrics WHERE run_id = ? AND key = ?) " +
+      "AND step BETWEEN ? AND ? AND key_no = (SELECT key_no FROM md_latest_metrics WHERE run_id = ? AND key = ?) " +
       "ORDER BY step, timestamp, value";
     return this.#all(sql, runId, minStep, maxStep, runId, key).map((r) => ({
       key,
