@@ -1,3 +1,4 @@
+import { pathToFileURL } from "node:url";
 import { MlstackError, predictLinearModel } from "@mlstack/core";
 import { z } from "zod";
 import { defineTrainer } from "../define-trainer.js";
@@ -42,7 +43,8 @@ function toNumber(value: unknown, column: string, row: number): number {
 export const linearTrainer = defineTrainer({
   name: "mlstack.linear",
   version: "1",
-  module: import.meta.url,
+  // import.meta.url is empty in the CommonJS build, whose bundle (which exports this trainer) is __filename.
+  module: import.meta.url || pathToFileURL(__filename).href,
   params: linearTrainerParamsSchema,
   async run(ctx) {
     const p = ctx.params;
