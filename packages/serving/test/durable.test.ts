@@ -64,3 +64,22 @@ describe("file storage across restarts", () => {
     expect(await engine.serverLive()).toBe(false);
   });
 });
+
+describe("stop during a deploy", () => {
+  it("unloads what the deploy loaded and refuses it", async () => {
+    const kit = createConformanceKit();
+    const engine = createServingEngine(kit.deps);
+    const deploying = engine.deploy({
+      name: "slow",
+      runtime: "gated-load",
+      signature: PAIR_SIGNATURE,
+      model: { kind: "function", name: "double" },
+    });
+    await expect.poll(async () => (await engine.list()).length).toBe(1);
+    const stopped = engine.stop();
+    kit.loadGate.open();
+    await expect(deploying).rejects.toMatchObject({ code: "UNAVAILABLE" });
+    await stopped;
+    expect(await engine.serverReady()).toBe(false);
+  });
+});

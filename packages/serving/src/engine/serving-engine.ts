@@ -344,6 +344,11 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
         await this.#retire(loaded);
         throw error;
       }
+      if (this.#stopped) {
+        // stop() ran while this loaded: do not leave a model loaded behind it.
+        await this.#retire(loaded);
+        throw this.#stoppedError();
+      }
       Object.assign(live, { state: "ready", current: loaded, record, pending: undefined });
       this.#emitDeployment("deployed", loaded.ref);
       return this.#status(live);
@@ -429,6 +434,10 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
       live.pending = undefined;
       await this.#retire(loaded);
       throw error;
+    }
+    if (this.#stopped) {
+      await this.#retire(loaded);
+      throw this.#stoppedError();
     }
     const old = live.current;
     Object.assign(live, {
