@@ -77,7 +77,14 @@ export class WorkerThreadsExecutor implements Executor {
       stdout: false,
       stderr: false,
     });
-    return { worker, key };
+    const pooled = { worker, key };
+    // Between attempts nothing else listens: an error of an idle thread (a trainer's stray timer or
+    // rejection) must not become an unhandled 'error' event in the host; the thread is dropped instead.
+    worker.on("error", () => undefined);
+    worker.once("exit", () => {
+      this.#idle = this.#idle.filter((p) => p !== pooled);
+    });
+    return pooled;
   }
 
   #release(pooled: PooledWorker, reusable: boolean): void {

@@ -55,7 +55,7 @@ export const faultyTrainer = defineTrainer({
   version: "1",
   module: import.meta.url,
   params: z.object({
-    mode: z.enum(["throw", "transient", "exit", "busy", "hang", "allocate", "invalid"]),
+    mode: z.enum(["throw", "transient", "exit", "busy", "hang", "allocate", "invalid", "stray"]),
     failAttempts: z.number().int().min(0).default(1000),
     checkpoint: z.boolean().default(false),
   }),
@@ -83,6 +83,12 @@ export const faultyTrainer = defineTrainer({
         const hog: number[][] = [];
         for (;;) hog.push(new Array(1 << 16).fill(hog.length));
       }
+      case "stray":
+        // Succeeds, but leaves a timer that throws once the attempt is over.
+        setTimeout(() => {
+          throw new Error("a stray timer failed after the trainer returned");
+        }, 20);
+        return { metrics: { attempt: ctx.attempt } };
       case "invalid":
         return { metrics: { accuracy: "high" } as unknown as Record<string, number> };
     }

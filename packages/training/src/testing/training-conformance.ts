@@ -354,6 +354,14 @@ export function trainingConformance(options: TrainingConformanceOptions): void {
         expect(job.reason).toMatch(/exit|code 3/);
         await survives(engine);
       });
+
+      it("survives a trainer whose stray timer throws after it returned", async () => {
+        const engine = await setup();
+        const job = await run(engine, { trainer: FAULTY, params: { mode: "stray" } });
+        expect(job.state).toBe("SUCCEEDED");
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await survives(engine);
+      });
     });
 
     describe.runIf(caps.memoryLimits)("isolation: memory limits", () => {
