@@ -127,9 +127,9 @@ describe("inference server: endpoints and status codes", () => {
     expect(bad.status).toBe(500);
     expect(bad.json.error).toMatch(/13 is unlucky/);
     const first = call(server.url, "/v2/models/gated/infer", post(body));
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 150));
     const second = call(server.url, "/v2/models/gated/infer", post(body));
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 150));
     const third = await call(server.url, "/v2/models/gated/infer", post(body));
     expect(third.status).toBe(429);
     kit.callGate.open();
@@ -192,9 +192,9 @@ describe("inference server: endpoints and status codes", () => {
       model: { kind: "function", name: "gated" },
     });
     const inFlight = call(server.url, "/v2/models/gated/infer", post(body));
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 150));
     const closing = server.close();
-    await new Promise((r) => setTimeout(r, 30));
+    await new Promise((r) => setTimeout(r, 150));
     const refused = await fetch(`${server.url}/v2/health/live`).then(
       (r) => r.status,
       () => "refused",

@@ -592,7 +592,7 @@ export function servingConformance(options: ServingConformanceOptions): void {
     describe.runIf(caps.batching)("batching", () => {
       it("merges concurrent requests into one batch and splits the answers back", async () => {
         const { kit, engine, predict, deployPair } = await setup();
-        await deployPair("m", "recorder", { batching: { maxBatchSize: 8, maxLatencyMs: 200 } });
+        await deployPair("m", "recorder", { batching: { maxBatchSize: 8, maxLatencyMs: 2000 } });
         const results = await Promise.all(Array.from({ length: 8 }, (_, i) => predict("m", pairs([[i, i + 1]]))));
         for (const [i, r] of results.entries()) expect(r.outputs[0]?.data).toEqual([2 * i, 2 * i + 2]);
         expect(kit.recorded).toEqual([8]);
@@ -625,7 +625,7 @@ export function servingConformance(options: ServingConformanceOptions): void {
 
       it("bisects a failing batch so that only the bad request fails", async () => {
         const { engine, predictor, deployPair } = await setup();
-        await deployPair("m", "flaky", { batching: { maxBatchSize: 16, maxLatencyMs: 200 } });
+        await deployPair("m", "flaky", { batching: { maxBatchSize: 16, maxLatencyMs: 2000 } });
         const settled = await Promise.allSettled(
           Array.from({ length: 16 }, (_, i) =>
             predictor.predict("m", pairs([[i === 5 || i === 11 ? 13 : 100 + i, 1]])),
@@ -678,9 +678,9 @@ export function servingConformance(options: ServingConformanceOptions): void {
         const { kit, predictor, deployPair } = await setup();
         await deployPair("m", "gated", { maxQueueSize: 2, concurrency: 1 });
         const running = predictor.predict("m", pairs([[1, 1]]));
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 200));
         const queued = [predictor.predict("m", pairs([[2, 2]])), predictor.predict("m", pairs([[3, 3]]))];
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 200));
         expect(await codeOf(predictor.predict("m", pairs([[4, 4]])))).toBe("RESOURCE_EXHAUSTED");
         kit.callGate.open();
         for (const r of await Promise.all([running, ...queued])) expect(r.model_version).toBe("gated");
