@@ -85,5 +85,13 @@ describe("renderDriftReport", () => {
     expect(rects).toHaveLength(2 * 20 + 2 * 2);
     expect(rects.every((r) => /height="\d+(\.\d)?"/.test(r.attrs))).toBe(true);
     expect(elements.filter((e) => e.tag === "title").map((t) => t.text)).toContain("pro current 25.0%");
+
+    // From profiles the KS cell shows the interval the sketches allow.
+    const fromProfiles = renderDriftReport(
+      await monitor.drift(await monitor.windowAt(deployment, clock.now()), { source: "profile" }),
+    );
+    const ageRow = parseHtml(fromProfiles).find((e) => e.tag === "tr" && e.text.startsWith("age"));
+    expect(ageRow?.text).toMatch(/0\.\d{4} – 0\.\d{4}/);
+    expect(fromProfiles).toContain("computed from profile data");
   });
 });

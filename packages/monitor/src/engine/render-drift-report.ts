@@ -51,12 +51,18 @@ function histogramSvg(column: string, h: DriftHistogram): string {
   );
 }
 
+// A KS statistic from sketches is an interval: the exact value lies between its bounds.
+function ksCell(c: ColumnDrift): string {
+  const bounds = c.bounds?.ksStatistic;
+  return bounds ? `${fmt(bounds[0])} – ${fmt(bounds[1])}` : fmt(c.statistics.ksStatistic);
+}
+
 function row(c: ColumnDrift): string {
   const s = c.statistics;
   return (
     `<tr class="${c.status}"><td>${escapeHtml(c.column)}</td><td>${c.kind}</td><td>${c.method}</td>` +
     `<td>${fmt(c.score)}</td><td>${fmt(c.pValue)}</td><td>${fmt(c.threshold)}</td>` +
-    `<td>${fmt(s.ksStatistic)}</td><td>${fmt(s.chi2Statistic)}</td><td>${fmt(s.psi)}</td><td>${fmt(s.jensenShannon)}</td>` +
+    `<td>${ksCell(c)}</td><td>${fmt(s.chi2Statistic)}</td><td>${fmt(s.psi)}</td><td>${fmt(s.jensenShannon)}</td>` +
     `<td>${fmt(s.wassersteinNormalized)}</td><td>${c.referenceSize}</td><td>${c.currentSize}</td>` +
     `<td class="verdict">${c.status}</td></tr>`
   );

@@ -9,25 +9,32 @@ const RADIX_THRESHOLD = 512;
  */
 export function sortFloat64(values: ArrayLike<number>): Float64Array<ArrayBuffer> {
   const n = values.length;
-  let src = new Float64Array(n);
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    const v = values[i] as number;
-    if (!Number.isNaN(v)) src[count++] = v + 0;
+  const out = new Float64Array(n);
+  if (n < RADIX_THRESHOLD) {
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const v = values[i] as number;
+      if (!Number.isNaN(v)) out[count++] = v + 0;
+    }
+    return out.subarray(0, count).sort().slice();
   }
-  if (count < n) src = src.slice(0, count);
-  if (count < RADIX_THRESHOLD) return src.sort();
-  return radixSort(src);
+  return radixSort(values, out);
 }
 
-function radixSort(input: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const n = input.length;
+// Copies the non-NaN values into `buffer` while counting all four digit histograms (one pass), then
+// scatters by each digit from least to most significant.
+function radixSort(values: ArrayLike<number>, buffer: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
   const hist = new Uint32Array(4 * 65536);
-  const words = new Uint32Array(input.buffer, input.byteOffset, n * 2);
-  // One counting pass for all four digits; keys are flipped so unsigned order is numeric order.
-  for (let i = 0; i < n; i++) {
-    let lo = words[2 * i] as number;
-    let hi = words[2 * i + 1] as number;
+  const words = new Uint32Array(buffer.buffer);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (Number.isNaN(v)) continue;
+    buffer[n] = v + 0;
+    let lo = words[2 * n] as number;
+    let hi = words[2 * n + 1] as number;
+    n++;
+    // Flip so that unsigned order is numeric order: negatives fully, positives by the sign bit.
     if (hi & 0x80000000) {
       hi = ~hi >>> 0;
       lo = ~lo >>> 0;
@@ -37,8 +44,8 @@ function radixSort(input: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> 
     hist[131072 + (hi & 0xffff)]!++;
     hist[196608 + (hi >>> 16)]!++;
   }
-  let src = input;
-  let dst = new Float64Array(n);
+  let src = buffer;
+  let dst = new Float64Array(buffer.length);
   for (let pass = 0; pass < 4; pass++) {
     const base = pass * 65536;
     // A digit shared by every key leaves the order as it is: skip the pass.
@@ -51,7 +58,7 @@ function radixSort(input: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> 
       sum += c;
     }
     if (skip) continue;
-    const srcWords = new Uint32Array(src.buffer, src.byteOffset, n * 2);
+    const srcWords = new Uint32Array(src.buffer);
     const high = pass >= 2;
     const shift = pass % 2 === 1 ? 16 : 0;
     for (let i = 0; i < n; i++) {
@@ -66,5 +73,5 @@ function radixSort(input: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> 
     src = dst;
     dst = t;
   }
-  return src;
+  return n === src.length ? src : src.slice(0, n);
 }
