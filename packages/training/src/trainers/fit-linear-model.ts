@@ -40,8 +40,6 @@ export interface FitLinearModelResult {
   readonly validationRows: Int32Array;
 }
 
-const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-
 // Mean loss of the rows of a standardised matrix under (w, b).
 function meanLoss(z: Float64Array, y: Float64Array, d: number, w: Float64Array, b: number, logistic: boolean): number {
   if (y.length === 0) return Number.NaN;
@@ -149,10 +147,16 @@ export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLin
         let s = b;
         for (let j = 0; j < d; j++) s += (w[j] as number) * (z[off + j] as number);
         const target = t[k] as number;
-        const residual = logistic ? sigmoid(s) - target : s - target;
-        lossSum += logistic
-          ? Math.max(s, 0) + Math.log1p(Math.exp(-Math.abs(s))) - target * s
-          : 0.5 * residual * residual;
+        let residual: number;
+        if (logistic) {
+          // One exponential serves both σ(s) and the loss log(1 + e^s) − t·s, without overflow.
+          const e = Math.exp(-Math.abs(s));
+          residual = (s >= 0 ? 1 / (1 + e) : e / (1 + e)) - target;
+          lossSum += Math.max(s, 0) + Math.log1p(e) - target * s;
+        } else {
+          residual = s - target;
+          lossSum += 0.5 * residual * residual;
+        }
         gb += residual;
         for (let j = 0; j < d; j++) grad[j] = (grad[j] as number) + residual * (z[off + j] as number);
       }
