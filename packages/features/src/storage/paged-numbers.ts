@@ -12,10 +12,6 @@ export class PagedNumbers {
   readonly #nulls: (Uint8Array | undefined)[] = [];
   #length = 0;
 
-  get length(): number {
-    return this.#length;
-  }
-
   push(value: number | null): void {
     const offset = this.#length & PAGE_MASK;
     const page = this.#length >>> PAGE_BITS;
