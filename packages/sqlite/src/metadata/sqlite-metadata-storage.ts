@@ -105,6 +105,9 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
   // Compiled `like` patterns of this connection; bounded, since patterns come from queries.
   readonly #patterns = new Map<string, (value: string) => boolean>();
   #closed = false;
+  // Within one write transaction: the metric key numbers of the run being logged to, read once by
+  // getLatestMetrics and reused by putLatestMetrics and appendMetrics (they run in that order).
+  #keys: { runId: string; numbers: Map<string, number> } | null = null;
 
   /** Migrates the file's metadata tables (`FAILED_PRECONDITION` for a file from a newer version). */
   constructor(db: SqliteDatabase) {
@@ -137,7 +140,12 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
 
   async write<T>(fn: (tx: MetadataTx) => T): Promise<T> {
     this.#open();
-    return writeTransaction(this.#db, () => fn(this));
+    this.#keys = null;
+    try {
+      return writeTransaction(this.#db, () => fn(this));
+    } finally {
+      this.#keys = null;
+    }
   }
 
   async close(): Promise<void> {
@@ -273,45 +281,47 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
     this.#run("DELETE FROM md_tags WHERE run_id = ? AND key = ?", runId, key);
   }
   getLatestMetrics(runId: string, keys: readonly string[]): Map<string, MetricPoint> {
-    const sql = `SELECT key, value, timestamp, step FROM md_latest_metrics WHERE run_id = ? AND key IN ${IN_LIST}`;
-    return new Map(
-      this.#all(sql, runId, list(keys)).map((r) => [
-        r.key as string,
-        { key: r.key as string, value: latestValue(r.value), timestamp: r.timestamp as number, step: r.step as number },
-      ]),
-    );
+    // All the run's keys in one range read of the primary key; the few a batch names are picked here.
+    const wanted = new Set(keys);
+    const numbers = new Map<string, number>();
+    const latest = new Map<string, MetricPoint>();
+    for (const r of this.#all(
+      "SELECT key, key_no, value, timestamp, step FROM md_latest_metrics WHERE run_id = ?",
+      runId,
+    )) {
+      const key = r.key as string;
+      numbers.set(key, r.key_no as number);
+      if (wanted.has(key)) {
+        latest.set(key, { key, value: latestValue(r.value), timestamp: r.timestamp as number, step: r.step as number });
+      }
+    }
+    this.#keys = { runId, numbers };
+    return latest;
   }
   putLatestMetrics(runId: string, points: readonly MetricPoint[]): void {
     // A new key gets the run's next key number (its compact id in the history table); a known key keeps it.
     const numbers = this.#keyNumbers(runId);
     let last = 0;
     for (const n of numbers.values()) last = Math.max(last, n);
-    const values = points.flatMap((p) => [
-      runId,
-      p.key,
-      numbers.get(p.key) ?? ++last,
-      Number.isNaN(p.value) ? null : p.value,
-      p.timestamp,
-      p.step,
-    ]);
+    const values = points.flatMap((p) => {
+      let no = numbers.get(p.key);
+      if (no === undefined) numbers.set(p.key, (no = ++last));
+      return [runId, p.key, no, Number.isNaN(p.value) ? null : p.value, p.timestamp, p.step];
+    });
     for (let i = 0; i < points.length; i += INSERT_CHUNK) {
       const rows = Math.min(INSERT_CHUNK, points.length - i);
       this.#q(upsertLatestSql(rows)).run(values.slice(i * 6, (i + rows) * 6));
     }
   }
   #keyNumbers(runId: string): Map<string, number> {
+    if (this.#keys?.runId === runId) return this.#keys.numbers;
     const rows = this.#all("SELECT key, key_no FROM md_latest_metrics WHERE run_id = ?", runId);
-    return new Map(rows.map((r) => [r.key as string, r.key_no as number]));
+    const numbers = new Map(rows.map((r) => [r.key as string, r.key_no as number]));
+    this.#keys = { runId, numbers };
+    return numbers;
   }
   appendMetrics(runId: string, points: readonly MetricPoint[]): void {
-    const keys = [...new Set(points.map((p) => p.key))];
-    const series = new Map(
-      this.#all(
-        `SELECT key, key_no FROM md_latest_metrics WHERE run_id = ? AND key IN ${IN_LIST}`,
-        runId,
-        list(keys),
-      ).map((r) => [r.key as string, r.key_no as number]),
-    );
+    const series = this.#keyNumbers(runId);
     const seq = this.#get("SELECT run_seq FROM md_runs WHERE run_id = ?", runId)?.run_seq;
     const values: unknown[] = [];
     for (const p of points) {
