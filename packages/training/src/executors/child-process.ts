@@ -6,7 +6,7 @@ import type { HostMessage, TrainerMessage } from "../runtime/protocol.js";
 import type { AnyTrainer } from "../spec.js";
 import { connectTrainer } from "./connect-trainer.js";
 import type { ExecutionOutcome, ExecutionRequest, Executor, ExecutorCapabilities } from "./executor.js";
-import { locateRunner, SOURCE_CONDITION } from "./runner-location.js";
+import { locateRunner, needsTypeScript, type RunnerLocation, SOURCE_CONDITION } from "./runner-location.js";
 
 /** Options of {@link childProcessExecutor}. */
 export interface ChildProcessOptions {
@@ -33,6 +33,7 @@ export class ChildProcessExecutor implements Executor {
   });
   readonly #options: ChildProcessOptions;
   readonly #children = new Set<ChildProcessWithoutNullStreams>();
+  #runner: RunnerLocation | undefined;
 
   constructor(options: ChildProcessOptions = {}) {
     this.#options = options;
@@ -54,10 +55,12 @@ export class ChildProcessExecutor implements Executor {
       const [command, ...args] = trainer.command;
       return spawn(command, args, { cwd: trainer.cwd, env: { ...env, ...trainer.env }, stdio: "pipe" });
     }
-    const runner = locateRunner(trainer.module);
+    this.#runner ??= locateRunner();
+    const runner = this.#runner;
     const memory =
       request.resources.memoryMb === undefined ? [] : [`--max-old-space-size=${request.resources.memoryMb}`];
-    const execArgv = this.#options.execArgv ?? (runner.typescript ? [SOURCE_CONDITION, "--import", "tsx"] : []);
+    const execArgv =
+      this.#options.execArgv ?? (needsTypeScript(runner, trainer.module) ? [SOURCE_CONDITION, "--import", "tsx"] : []);
     return spawn(process.execPath, [...execArgv, ...memory, fileURLToPath(runner.url)], { env, stdio: "pipe" });
   }
 

@@ -2,11 +2,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** Where the runner module is, and whether TypeScript source (the runner's or the trainer's) must be loaded. */
+/** Where the runner module is. */
 export interface RunnerLocation {
   readonly url: URL;
-  /** True when the runner or the trainer module is TypeScript, loaded through tsx with the source condition. */
+  /** True when the runner is TypeScript source. */
   readonly typescript: boolean;
+}
+
+/** Whether a thread or process must load TypeScript (through tsx, with the source condition) for this trainer. */
+export function needsTypeScript(runner: RunnerLocation, trainerModule: string | undefined): boolean {
+  return runner.typescript || /\.[cm]?ts$/.test(trainerModule ?? "");
 }
 
 /** The Node flag that resolves workspace packages to their TypeScript source. */
@@ -19,9 +24,10 @@ function here(): string {
 
 /**
  * Finds the runner: next to this file when running from TypeScript source, else in the package's
- * `dist/runtime/` (this file may be bundled into `dist/index.js` or `dist/testing/index.js`).
+ * `dist/runtime/` (this file may be bundled into `dist/index.js` or `dist/testing/index.js`). Executors
+ * call it once and keep the answer.
  */
-export function locateRunner(trainerModule?: string): RunnerLocation {
+export function locateRunner(): RunnerLocation {
   const self = here();
   let url: URL;
   if (self.endsWith(".ts")) {
@@ -35,7 +41,7 @@ export function locateRunner(trainerModule?: string): RunnerLocation {
     }
     url = pathToFileURL(join(dir, "dist", "runtime", self.endsWith(".cjs") ? "runner.cjs" : "runner.js"));
   }
-  return { url, typescript: url.pathname.endsWith(".ts") || /\.[cm]?ts$/.test(trainerModule ?? "") };
+  return { url, typescript: url.pathname.endsWith(".ts") };
 }
 
 function isPackageRoot(dir: string): boolean {

@@ -5,7 +5,7 @@ import type { HostMessage, TrainerMessage } from "../runtime/protocol.js";
 import type { AnyTrainer } from "../spec.js";
 import { connectTrainer } from "./connect-trainer.js";
 import type { ExecutionOutcome, ExecutionRequest, Executor, ExecutorCapabilities } from "./executor.js";
-import { locateRunner, SOURCE_CONDITION } from "./runner-location.js";
+import { locateRunner, needsTypeScript, type RunnerLocation, SOURCE_CONDITION } from "./runner-location.js";
 
 /** Options of {@link workerThreadsExecutor}. */
 export interface WorkerThreadsOptions {
@@ -40,6 +40,7 @@ export class WorkerThreadsExecutor implements Executor {
   readonly #defaultMemoryMb: number | undefined;
   #idle: PooledWorker[] = [];
   readonly #busy = new Set<Worker>();
+  #runner: RunnerLocation | undefined;
 
   constructor(options: WorkerThreadsOptions = {}) {
     this.#poolSize = options.poolSize ?? availableParallelism();
@@ -56,9 +57,11 @@ export class WorkerThreadsExecutor implements Executor {
 
   #acquire(request: ExecutionRequest): PooledWorker {
     const memoryMb = request.resources.memoryMb ?? this.#defaultMemoryMb;
-    const runner = locateRunner(request.start.trainer.module);
-    const execArgv = this.#execArgv ?? (runner.typescript ? [SOURCE_CONDITION] : []);
-    const key = `${memoryMb ?? ""}|${runner.typescript}|${execArgv.join(" ")}`;
+    this.#runner ??= locateRunner();
+    const runner = this.#runner;
+    const typescript = needsTypeScript(runner, request.start.trainer.module);
+    const execArgv = this.#execArgv ?? (typescript ? [SOURCE_CONDITION] : []);
+    const key = `${memoryMb ?? ""}|${typescript}|${execArgv.join(" ")}`;
     const index = this.#idle.findIndex((w) => w.key === key);
     if (index >= 0) {
       const [pooled] = this.#idle.splice(index, 1);
@@ -67,11 +70,11 @@ export class WorkerThreadsExecutor implements Executor {
     }
     // `--import tsx` does not reach a worker's own module loader on Node 20, so a TypeScript runner is
     // loaded by a bootstrap that registers tsx in the thread first (tsx must resolve from the cwd).
-    const entry = runner.typescript
+    const entry = typescript
       ? `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(runner.url.href)}); })`
       : runner.url;
     const worker = new Worker(entry, {
-      eval: runner.typescript,
+      eval: typescript,
       execArgv,
       ...(memoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: memoryMb } }),
       stdout: false,
