@@ -19,6 +19,11 @@ export type { RowIssue } from "./engine/tables.js";
 export * from "./factories.js";
 export * from "./schemas.js";
 export type * from "./spec.js";
-export { FilesystemDataStorage, type FilesystemStorageOptions } from "./storage/filesystem.js";
+export {
+  FilesystemDataStorage,
+  FilesystemObjectStorage,
+  FilesystemRefStorage,
+  type FilesystemStorageOptions,
+} from "./storage/filesystem.js";
 export { MemoryDataStorage, MemoryObjectStorage, MemoryRefStorage } from "./storage/memory.js";
 export type * from "./storage/spec.js";

@@ -13,7 +13,7 @@ afterAll(() => {
 dataEngineConformance({
   name: "filesystem",
   capabilities: { persistent: true },
-  propertyRuns: 15,
+  propertyRuns: 10,
   create: () => {
     const root = mkdtempSync(join(tmpdir(), "mlstack-data-fs-"));
     roots.push(root);

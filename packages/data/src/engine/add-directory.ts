@@ -1,4 +1,5 @@
-import { createReadStream, readFileSync, type Stats, statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { closeSync, createReadStream, fstatSync, openSync, readSync, type Stats, statSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import { setImmediate } from "node:timers/promises";
@@ -36,6 +37,8 @@ async function scan(root: string, rel: string, out: string[]): Promise<void> {
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     const path = rel === "" ? e.name : `${rel}/${e.name}`;
+    // readdir names hold no "/" or NUL and are never "." or ".."; a backslash is the one invalid character left.
+    if (e.name.includes("\\")) normalizePath(path);
     if (e.isDirectory()) await scan(root, path, out);
     else if (e.isFile()) out.push(path);
     // Symbolic links, sockets and devices are not data: skipped.
@@ -76,7 +79,6 @@ export async function addDirectory(
 
   const files: string[] = [];
   await scan(root, "", files);
-  for (const f of files) normalizePath(f);
   const task = `addDirectory:${repo}/${branch}`;
   engine.progress(task, 0, files.length, "files");
 
@@ -88,6 +90,13 @@ export async function addDirectory(
     cache = await engine.getJson<StatCache>(cacheDigest, "stat cache").catch(() => undefined);
   }
 
+  // The files of the branch under the prefix now: a cached digest found there needs no storage lookup.
+  const join = (rel: string) => (prefix === "" ? rel : `${prefix}/${rel}`);
+  const baseTree = (await engine.commitObject(await engine.head(repo, branch))).tree;
+  const inBase = new Map<string, string>();
+  for (const [path, entry] of await engine.listPrefix(baseTree, prefix)) {
+    if (entry.metadata === undefined) inBase.set(path, entry.manifest ?? entry.digest);
+  }
   const results: WrittenFile[] = new Array(files.length);
   const next: Record<string, CacheRecord> = {};
   let hashed = 0;
@@ -103,7 +112,8 @@ export async function addDirectory(
     const r = cache?.files[rel];
     if (!sameStat(r, s)) return undefined;
     // The cache only saves reading; the objects must still be stored (a gc may have removed them).
-    if (!(await engine.storage.objects.has(r[5] ?? r[4]))) return undefined;
+    const stored = r[5] ?? r[4];
+    if (inBase.get(join(rel)) !== stored && !(await engine.storage.objects.has(stored))) return undefined;
     return r[5] ? { digest: r[4], size: r[0], manifest: r[5] } : { digest: r[4], size: r[0] };
   };
   const queue = new PQueue({ concurrency: 4 });
@@ -113,24 +123,45 @@ export async function addDirectory(
       const rel = files[i] as string;
       const abs = `${root}${sep}${rel.split("/").join(sep)}`;
       let s: Stats;
+      let w: WrittenFile | undefined;
+      let fd: number | undefined;
       try {
-        s = statSync(abs);
+        // Without a cache entry the file is read anyway: open it once and take its stat from the handle.
+        if (cache?.files[rel] === undefined) {
+          fd = openSync(abs, "r");
+          s = fstatSync(fd);
+        } else s = statSync(abs);
+        w = await reuse(rel, s);
+        if (w) reused++;
+        else if (s.size <= SMALL_FILE) {
+          fd ??= openSync(abs, "r");
+          // Pooled for small sizes: much cheaper than a fresh allocation per 1 KiB file.
+          const bytes = Buffer.allocUnsafe(s.size);
+          const n = s.size === 0 ? 0 : readSync(fd, bytes, 0, s.size, 0);
+          const data = bytes.subarray(0, n);
+          if (n <= settings.chunking.min) {
+            // One chunk for sure: hash once, store under the file's digest.
+            const digest = createHash("sha256").update(data).digest("hex");
+            await writer.add(digest, data, true);
+            w = { digest, size: n };
+          } else w = await writeFile(data, settings.chunking, writer, signal, true);
+          hashed++;
+        }
       } catch (error) {
+        if (error instanceof MlstackError) throw error;
         throw new MlstackError("CONFLICT", `${rel} changed while the folder was read`, {
           cause: error,
           retryable: true,
         });
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
-      let w = await reuse(rel, s);
-      if (w) reused++;
-      else if (s.size <= SMALL_FILE) {
-        w = await writeFile(readFileSync(abs), settings.chunking, writer, signal, true);
-        hashed++;
-      } else {
+      if (w === undefined) {
+        const stat = s;
         queue.add(async () => {
           const streamed = await writeFile(createReadStream(abs), settings.chunking, writer, signal);
           results[i] = streamed;
-          remember(rel, s, streamed);
+          remember(rel, stat, streamed);
           hashed++;
         });
         continue;
@@ -149,7 +180,6 @@ export async function addDirectory(
   await writer.flush();
   engine.progress(task, files.length, files.length, "files");
 
-  const join = (rel: string) => (prefix === "" ? rel : `${prefix}/${rel}`);
   const present = new Set(files.map(join));
   let added = 0;
   let modified = 0;
@@ -160,16 +190,18 @@ export async function addDirectory(
     async (tx, base) => {
       // Only paths that differ from the base tree are touched, so unchanged directories keep their trees.
       const before = new Map<string, string>();
-      for await (const [path, entry] of engine.walkPrefix(base.commit.tree, prefix)) {
+      for (const [path, entry] of await engine.listPrefix(base.commit.tree, prefix)) {
         if (!present.has(path)) {
           if (await tx.remove(path)) deleted++;
         } else if (entry.metadata === undefined) before.set(path, entry.digest);
       }
+      const changed: Array<{ path: string; entry: WrittenFile }> = [];
       for (let i = 0; i < files.length; i++) {
         const path = join(files[i] as string);
-        const written = results[i] as WrittenFile;
-        if (before.get(path) === written.digest) continue;
-        const outcome = await tx.putEntry(path, written);
+        const entry = results[i] as WrittenFile;
+        if (before.get(path) !== entry.digest) changed.push({ path, entry });
+      }
+      for (const outcome of await tx.putEntries(changed)) {
         if (outcome === "added") added++;
         else if (outcome === "modified") modified++;
       }

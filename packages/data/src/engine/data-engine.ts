@@ -78,7 +78,7 @@ import { explainPipeline, runPipeline, subscribePipeline } from "./pipeline.js";
 import { readFile } from "./read-file.js";
 import { commitTable, readTable } from "./tables.js";
 import { Transaction } from "./transaction.js";
-import { walkTree } from "./walk-tree.js";
+import { collectTree, walkTree } from "./walk-tree.js";
 import { WorkingTree } from "./working-tree.js";
 
 /** Options of {@link createDataEngine}. */
@@ -592,20 +592,33 @@ export class ReferenceDataEngine extends TypedEmitter<DataEngineEvents> implemen
     });
   }
 
-  /** Files under a prefix (a directory or one file) of a tree. @internal */
-  async *walkPrefix(tree: string, prefix: string): AsyncGenerator<[string, FileEntry]> {
+  /** The subtree or file at a prefix of a tree. */
+  async #locate(tree: string, prefix: string): Promise<{ tree: string } | { file: FileEntry } | undefined> {
     let current = tree;
     const segments = pathSegments(prefix);
     for (let i = 0; i < segments.length; i++) {
       const entry = (await this.reader.tree(current)).find((e) => e.name === segments[i]);
-      if (entry === undefined) return;
-      if (entry.kind === "file") {
-        if (i === segments.length - 1) yield [prefix, entry];
-        return;
-      }
+      if (entry === undefined) return undefined;
+      if (entry.kind === "file") return i === segments.length - 1 ? { file: entry } : undefined;
       current = entry.tree;
     }
-    yield* walkTree(this.reader, current, prefix);
+    return { tree: current };
+  }
+
+  /** Files under a prefix (a directory or one file) of a tree, streamed. @internal */
+  async *walkPrefix(tree: string, prefix: string): AsyncGenerator<[string, FileEntry]> {
+    const at = await this.#locate(tree, prefix);
+    if (at === undefined) return;
+    if ("file" in at) yield [prefix, at.file];
+    else yield* walkTree(this.reader, at.tree, prefix);
+  }
+
+  /** Files under a prefix (a directory or one file) of a tree, all at once. @internal */
+  async listPrefix(tree: string, prefix: string): Promise<Array<[string, FileEntry]>> {
+    const at = await this.#locate(tree, prefix);
+    if (at === undefined) return [];
+    if ("file" in at) return [[prefix, at.file]];
+    return collectTree(this.reader, at.tree, prefix, []);
   }
 
   list(repo: string, revision: string, options: ListOptions = {}): Promise<FileInfo[]> {
@@ -615,7 +628,7 @@ export class ReferenceDataEngine extends TypedEmitter<DataEngineEvents> implemen
       const match = opts.glob === undefined ? undefined : compileGlob(opts.glob);
       const { commit } = await this.resolve(repo, revision);
       const out: FileInfo[] = [];
-      for await (const [path, entry] of this.walkPrefix(commit.tree, prefix)) {
+      for (const [path, entry] of await this.listPrefix(commit.tree, prefix)) {
         if (match === undefined || match(path)) out.push(toFileInfo(path, entry));
       }
       return out;

@@ -1,7 +1,9 @@
 import { MlstackError, toMlstackError } from "@mlstack/core";
 import type { ObjectStorage, StoredObject } from "../storage/spec.js";
 
-const FLUSH_BYTES = 32 * 1024 * 1024;
+// Big enough that a pack amortizes its fsyncs, small enough that two batches stay well under 100 MB.
+const FLUSH_BYTES = 16 * 1024 * 1024;
+const SMALL_OBJECT = 16 * 1024;
 
 /**
  * Batches object writes into large `put` calls (a filesystem backend writes one pack per batch), with
@@ -28,7 +30,8 @@ export class ObjectWriter {
     if (this.#failure !== undefined) throw this.#failed();
     if (this.#seen.has(digest)) return;
     this.#seen.add(digest);
-    if (await this.#storage.has(digest)) return;
+    // Asking storage costs more than rewriting a small object (a backend ignores duplicates anyway).
+    if (bytes.length >= SMALL_OBJECT && (await this.#storage.has(digest))) return;
     this.#batch.push({ digest, bytes: owned ? bytes : new Uint8Array(bytes) });
     this.#batchBytes += bytes.length;
     if (this.#batchBytes >= FLUSH_BYTES) await this.#flushBatch();

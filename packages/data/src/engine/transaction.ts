@@ -70,6 +70,14 @@ export class Transaction implements CommitTransaction {
     return this.#serial(() => this.#tree.setFile(pathSegments(path), entry));
   }
 
+  /** Sets many paths (normalized, sorted by directory) to stored files. */
+  putEntries(items: ReadonlyArray<{ path: string; entry: WrittenFile }>): Promise<SetOutcome[]> {
+    this.#check();
+    return this.#serial(() =>
+      this.#tree.setFiles(items.map((i) => ({ segments: pathSegments(i.path), entry: i.entry }))),
+    );
+  }
+
   async delete(path: string): Promise<void> {
     this.#check();
     const p = normalizePath(path);

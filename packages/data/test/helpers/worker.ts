@@ -16,6 +16,8 @@ if (mode === "crash") {
       "r",
       "main",
       async (tx) => {
+        // Each worker starts again at n = 0: the pid keeps its first commit from being empty.
+        await tx.put("writer.txt", `${process.pid} ${n}`);
         for (let i = 0; i < 20; i++) await tx.put(`small/${n % 7}/${i}.txt`, `commit ${n} file ${i}`);
         await tx.put(`big/${n % 3}.bin`, big);
         if (n % 5 === 4) await tx.delete(`small/${(n + 1) % 7}`).catch(() => {});
