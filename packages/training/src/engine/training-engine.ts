@@ -17,7 +17,13 @@ import PQueue from "p-queue";
 import { isCommandTrainer, isTrainer } from "../define-trainer.js";
 import type { ExecutionOutcome, Executor } from "../executors/executor.js";
 import { workerThreadsExecutor } from "../executors/worker-threads.js";
-import { type JobSpecInput, jobSpecSchema, type SweepSpecInput, trainerResultSchema } from "../schemas.js";
+import {
+  type JobSpecInput,
+  jobSpecSchema,
+  type SweepSpecInput,
+  type TrainerResult,
+  trainerResultSchema,
+} from "../schemas.js";
 import type {
   AnyTrainer,
   Checkpoint,
@@ -398,17 +404,15 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
         if (entry.stop) break;
         const outcome = await this.#attempt(entry, registered, number);
         if (entry.stop || outcome.status === "stopped") break;
-        const failure =
-          outcome.status === "returned" ? await this.#checkResult(outcome.result) : classifyFailure(outcome);
-        if (!failure && outcome.status === "returned") {
-          const result = parseInput(trainerResultSchema, outcome.result, "trainer result");
+        const checked = outcome.status === "returned" ? await this.#checkResult(outcome.result) : undefined;
+        if (checked && "result" in checked) {
           await this.#transition(entry, "SUCCEEDED", "the trainer returned its result", {
-            result,
+            result: checked.result,
             attempts: this.#endedAttempts(entry, {}),
           });
           return;
         }
-        const failed = failure as JobFailure;
+        const failed = checked?.failure ?? classifyFailure(outcome as Parameters<typeof classifyFailure>[0]);
         const retry = shouldRetry(spec.retry, failed, entry.job.retries);
         const attempts = this.#endedAttempts(entry, { failure: failed, retried: retry });
         if (!retry) {
@@ -443,18 +447,20 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
     return attempts;
   }
 
-  // Why a returned result is not acceptable, or undefined when it is.
-  async #checkResult(result: unknown): Promise<JobFailure | undefined> {
+  // The validated result, or why a returned result is not acceptable.
+  async #checkResult(result: unknown): Promise<{ result: TrainerResult } | { failure: JobFailure }> {
     const parsed = trainerResultSchema.safeParse(result);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "result"}: ${i.message}`).join("; ");
-      return { kind: "invalid-result", message: `the trainer's result is invalid: ${detail}` };
+      return { failure: { kind: "invalid-result", message: `the trainer's result is invalid: ${detail}` } };
     }
     const model = parsed.data.model;
     if (model && !(await this.#artifacts.has(model))) {
-      return { kind: "invalid-result", message: `the model artifact ${model.uri} is not in the artifact store` };
+      return {
+        failure: { kind: "invalid-result", message: `the model artifact ${model.uri} is not in the artifact store` },
+      };
     }
-    return undefined;
+    return { result: parsed.data };
   }
 
   async #attempt(entry: Active, registered: Registered, attempt: number): Promise<ExecutionOutcome> {
