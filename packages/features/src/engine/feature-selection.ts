@@ -12,6 +12,8 @@ import type { EntityKeyReader } from "./entity-key.js";
 import { entityKeyReader, integerKeyReader } from "./entity-key.js";
 import type { RegistryIndex } from "./registry.js";
 import { viewJoinKeys } from "./registry.js";
+import type { ColumnRowBuilder } from "./row-builder.js";
+import { compileColumnRowBuilder } from "./row-builder.js";
 
 /** `view:feature` split in two; a bare `view` means the whole view. */
 export function parseFeatureRef(ref: string): { view: string; feature?: string } {
@@ -64,6 +66,8 @@ export interface Selection {
   readonly onDemand: readonly OnDemandRead[];
   /** Hash of every definition involved, for training-set refs (computed on first use). */
   readonly definitionHash: string;
+  /** Builds row `i` of per-feature columns as `{ [featureNames[k]]: columns[k][i] }` (compiled on first use). */
+  readonly recordBuilder: ColumnRowBuilder;
 }
 
 function unknownFeature(ref: string): MlstackError {
@@ -176,6 +180,7 @@ export function resolveSelection(
   const views = [...reads.values()];
   const onDemandReads = [...onDemand.values()];
   let definitionHash: string | undefined;
+  let recordBuilder: ColumnRowBuilder | undefined;
   return {
     featureNames,
     views,
@@ -186,6 +191,10 @@ export function resolveSelection(
         onDemand: onDemandReads.map((r) => ({ definition: r.definition, outputs: r.outputs })),
       });
       return definitionHash;
+    },
+    get recordBuilder() {
+      recordBuilder ??= compileColumnRowBuilder(featureNames);
+      return recordBuilder;
     },
   };
 }

@@ -3,9 +3,14 @@ import type { FeatureStatus, OnlineColumn, OnlineFeatures, OnlineRequest, Online
 import type { OnlineRecord } from "../storage/spec.js";
 import { computeOnDemand } from "./compute-on-demand.js";
 import type { EngineContext } from "./context.js";
-import type { ViewRead } from "./feature-selection.js";
+import type { Selection, ViewRead } from "./feature-selection.js";
 
-type Put = (row: number, name: string, value: unknown, status: FeatureStatus, eventTime: number | null) => void;
+/** The answer by column slot (a feature's position in `featureNames`). */
+interface Columns {
+  readonly values: unknown[][];
+  readonly statuses: FeatureStatus[][];
+  readonly eventTimes: (number | null)[][];
+}
 
 /**
  * Online reads with statuses. A value older than the view's ttl at the Clock's now is `STALE` and the
@@ -38,29 +43,47 @@ export async function readOnlineFeatures(ctx: EngineContext, request: OnlineRequ
     ),
   );
   const now = ctx.clock.now();
-  const { put, result } = collector(rows.length, selection.featureNames, request.columnar ?? false);
+  const { columns, finish } = collector(rows.length, selection, request.columnar ?? false);
+  const slotOf = new Map(selection.featureNames.map((name, i) => [name, i]));
   const isStale = (read: ViewRead, record: OnlineRecord) => read.view.ttl > 0 && record.eventTime < now - read.view.ttl;
 
   selection.views.forEach((read, v) => {
     const found = records[v] as (OnlineRecord | undefined)[];
-    for (let i = 0; i < rows.length; i++) {
-      const record = found[i];
-      if (record === undefined) {
-        for (const output of read.outputs) put(i, output.name, null, "NOT_FOUND", null);
-        continue;
-      }
-      const stale = isStale(read, record);
-      if (stale && read.view.stalePolicy === "error") {
+    // One pass decides each row's state; then each feature column is filled in a tight loop.
+    const stale = found.map((record, i) => {
+      if (record === undefined || !isStale(read, record)) return false;
+      if (read.view.stalePolicy === "error") {
         throw new MlstackError(
           "FAILED_PRECONDITION",
           `entityRows.${i}: the online value of view "${read.view.name}" is older than its ttl`,
           { details: { view: read.view.name, row: i, eventTime: record.eventTime, ttl: read.view.ttl, now } },
         );
       }
-      for (const output of read.outputs) {
+      return true;
+    });
+    const nullWhenStale = read.view.stalePolicy === "null";
+    for (const output of read.outputs) {
+      const slot = slotOf.get(output.name) as number;
+      const values = columns.values[slot] as unknown[];
+      const statuses = columns.statuses[slot] as FeatureStatus[];
+      const eventTimes = columns.eventTimes[slot] as (number | null)[];
+      for (let i = 0; i < rows.length; i++) {
+        const record = found[i];
+        if (record === undefined) {
+          values[i] = null;
+          statuses[i] = "NOT_FOUND";
+          eventTimes[i] = null;
+          continue;
+        }
         const value = record.values[output.field] ?? null;
-        if (stale) put(i, output.name, read.view.stalePolicy === "null" ? null : value, "STALE", record.eventTime);
-        else put(i, output.name, value, value === null ? "NULL_VALUE" : "PRESENT", record.eventTime);
+        eventTimes[i] = record.eventTime;
+        if (stale[i]) {
+          values[i] = nullWhenStale ? null : value;
+          statuses[i] = "STALE";
+        } else {
+          values[i] = value;
+          statuses[i] = value === null ? "NULL_VALUE" : "PRESENT";
+        }
       }
     }
   });
@@ -72,41 +95,49 @@ export async function readOnlineFeatures(ctx: EngineContext, request: OnlineRequ
       });
       for (const output of odfv.outputs) {
         const value = values[output.field];
-        put(i, output.name, value, value === null ? "NULL_VALUE" : "PRESENT", null);
+        const slot = slotOf.get(output.name) as number;
+        (columns.values[slot] as unknown[])[i] = value;
+        (columns.statuses[slot] as FeatureStatus[])[i] = value === null ? "NULL_VALUE" : "PRESENT";
+        (columns.eventTimes[slot] as (number | null)[])[i] = null;
       }
     }
   }
-  return result;
+  return finish();
 }
 
+// Answers are gathered by column slot, then shaped as columns or as rows; rows
+// are built by the selection's compiled builder, one object literal each.
 function collector(
   n: number,
-  featureNames: readonly string[],
+  selection: Selection,
   columnar: boolean,
-): { put: Put; result: OnlineFeatures } {
-  if (columnar) {
-    const columns: Record<string, OnlineColumn> = {};
-    for (const name of featureNames) {
-      columns[name] = { values: new Array(n), statuses: new Array(n), eventTimes: new Array(n) };
+): { columns: Columns; finish: () => OnlineFeatures } {
+  const { featureNames } = selection;
+  const values = featureNames.map(() => new Array<unknown>(n));
+  const statuses = featureNames.map(() => new Array<FeatureStatus>(n));
+  const eventTimes = featureNames.map(() => new Array<number | null>(n));
+  const finish = (): OnlineFeatures => {
+    if (columnar) {
+      const columns: Record<string, OnlineColumn> = {};
+      featureNames.forEach((name, f) => {
+        columns[name] = {
+          values: values[f] as unknown[],
+          statuses: statuses[f] as FeatureStatus[],
+          eventTimes: eventTimes[f] as (number | null)[],
+        };
+      });
+      return { featureNames, columns };
     }
-    return {
-      put: (row, name, value, status, eventTime) => {
-        const column = columns[name] as OnlineColumn;
-        column.values[row] = value;
-        column.statuses[row] = status;
-        column.eventTimes[row] = eventTime;
-      },
-      result: { featureNames, columns },
-    };
-  }
-  const rows: OnlineRow[] = Array.from({ length: n }, () => ({ values: {}, statuses: {}, eventTimes: {} }));
-  return {
-    put: (row, name, value, status, eventTime) => {
-      const r = rows[row] as OnlineRow;
-      r.values[name] = value;
-      r.statuses[name] = status;
-      r.eventTimes[name] = eventTime;
-    },
-    result: { featureNames, rows },
+    const build = selection.recordBuilder;
+    const rows: OnlineRow[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      rows[i] = {
+        values: build(values, i),
+        statuses: build(statuses, i) as Record<string, FeatureStatus>,
+        eventTimes: build(eventTimes, i) as Record<string, number | null>,
+      };
+    }
+    return { featureNames, rows };
   };
+  return { columns: { values, statuses, eventTimes }, finish };
 }

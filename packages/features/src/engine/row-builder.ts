@@ -29,3 +29,20 @@ function genericBuilder(outputs: readonly string[]): RowBuilder {
     return out;
   };
 }
+
+/** Builds row `i` of columns: `{ [names[k]]: columns[k][i] }`. */
+export type ColumnRowBuilder = (columns: readonly (readonly unknown[])[], i: number) => Record<string, unknown>;
+
+/** Compiles a {@link ColumnRowBuilder} for these names, one object literal per row (see `compileRowBuilder`). */
+export function compileColumnRowBuilder(names: readonly string[]): ColumnRowBuilder {
+  if (names.includes("__proto__")) {
+    const generic = genericBuilder(names);
+    return (columns, i) =>
+      generic(
+        {},
+        columns.map((column) => column[i]),
+      );
+  }
+  const fields = names.map((name, k) => `${JSON.stringify(name)}: columns[${k}][i]`);
+  return new Function("columns", "i", `return { ${fields.join(", ")} };`) as ColumnRowBuilder;
+}
