@@ -12,8 +12,8 @@ import type { EntityKeyReader } from "./entity-key.js";
 import { entityKeyReader, integerKeyReader } from "./entity-key.js";
 import type { RegistryIndex } from "./registry.js";
 import { viewJoinKeys } from "./registry.js";
-import type { ColumnRowBuilder } from "./row-builder.js";
-import { compileColumnRowBuilder } from "./row-builder.js";
+import type { RowBuilder } from "./row-builder.js";
+import { compileRowBuilder } from "./row-builder.js";
 
 /** `view:feature` split in two; a bare `view` means the whole view. */
 export function parseFeatureRef(ref: string): { view: string; feature?: string } {
@@ -67,7 +67,7 @@ export interface Selection {
   /** Hash of every definition involved, for training-set refs (computed on first use). */
   readonly definitionHash: string;
   /** Builds row `i` of per-feature columns as `{ [featureNames[k]]: columns[k][i] }` (compiled on first use). */
-  readonly recordBuilder: ColumnRowBuilder;
+  readonly recordBuilder: RowBuilder;
 }
 
 function unknownFeature(ref: string): MlstackError {
@@ -180,7 +180,7 @@ export function resolveSelection(
   const views = [...reads.values()];
   const onDemandReads = [...onDemand.values()];
   let definitionHash: string | undefined;
-  let recordBuilder: ColumnRowBuilder | undefined;
+  let recordBuilder: RowBuilder | undefined;
   return {
     featureNames,
     views,
@@ -193,7 +193,7 @@ export function resolveSelection(
       return definitionHash;
     },
     get recordBuilder() {
-      recordBuilder ??= compileColumnRowBuilder(featureNames);
+      recordBuilder ??= compileRowBuilder([], featureNames);
       return recordBuilder;
     },
   };

@@ -132,12 +132,14 @@ function collector(
     const rows: OnlineRow[] = new Array(n);
     for (let i = 0; i < n; i++) {
       rows[i] = {
-        values: build(values, i),
-        statuses: build(statuses, i) as Record<string, FeatureStatus>,
-        eventTimes: build(eventTimes, i) as Record<string, number | null>,
+        values: build(EMPTY, values, i),
+        statuses: build(EMPTY, statuses, i) as Record<string, FeatureStatus>,
+        eventTimes: build(EMPTY, eventTimes, i) as Record<string, number | null>,
       };
     }
     return { featureNames, rows };
   };
   return { columns: { values, statuses, eventTimes }, finish };
 }
+
+const EMPTY: Row = Object.freeze({});

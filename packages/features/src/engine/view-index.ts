@@ -2,12 +2,6 @@ import type { FeatureStorage, OfflineSegment, TimeRange, ViewLayout } from "../s
 import { throwIfAborted } from "./context.js";
 import { pointInTimeJoin } from "./point-in-time-join.js";
 
-/** Where a lookup landed: a segment and a row position in it. */
-export interface Hit {
-  segment: OfflineSegment;
-  position: number;
-}
-
 /** A snapshot of one view's offline rows with each key's run found by hash lookup. */
 export class ViewIndex {
   readonly digest: string;
@@ -50,31 +44,29 @@ export class ViewIndex {
     return this.#segmentOf.length;
   }
 
-  /** Applies the point-in-time rule for `key` at `time`; fills `hit` and returns true when a row wins. */
-  find(key: string, time: number, ttl: number, asOf: number, hit: Hit): boolean {
-    return this.#findRun(this.#runs.get(key), time, ttl, asOf, hit);
+  /** The run of a key, or -1 when it has no rows. */
+  runOf(key: string): number {
+    return this.#runs.get(key) ?? -1;
   }
 
-  /** `find` for an integer key, without making its text: a number-keyed map is several times faster. */
-  findInteger(key: number, time: number, ttl: number, asOf: number, hit: Hit): boolean {
+  /** `runOf` for an integer key, without making its text: a number-keyed map is several times faster. */
+  runOfInteger(key: number): number {
     if (this.#integerRuns === undefined) {
-      const runs = new Map<number, number>();
-      for (const [text, run] of this.#runs) runs.set(Number(text), run);
       const canonical = [...this.#runs.keys()].every((text) => String(Number(text)) === text);
-      this.#integerRuns = canonical ? runs : null;
+      this.#integerRuns = canonical ? new Map([...this.#runs].map(([text, run]) => [Number(text), run])) : null;
     }
-    if (this.#integerRuns === null) return this.find(String(key), time, ttl, asOf, hit);
-    return this.#findRun(this.#integerRuns.get(key), time, ttl, asOf, hit);
+    if (this.#integerRuns === null) return this.runOf(String(key));
+    return this.#integerRuns.get(key) ?? -1;
   }
 
-  #findRun(run: number | undefined, time: number, ttl: number, asOf: number, hit: Hit): boolean {
-    if (run === undefined) return false;
-    const segment = this.#segments[this.#segmentOf[run] as number] as OfflineSegment;
-    const position = pointInTimeJoin(segment, this.#start[run] as number, this.#end[run] as number, time, ttl, asOf);
-    if (position < 0) return false;
-    hit.segment = segment;
-    hit.position = position;
-    return true;
+  /** The segment holding a run. */
+  segmentOf(run: number): OfflineSegment {
+    return this.#segments[this.#segmentOf[run] as number] as OfflineSegment;
+  }
+
+  /** Applies the point-in-time rule in a run (see `pointInTimeJoin`): the winning position, or -1. */
+  find(run: number, time: number, ttl: number, asOf: number): number {
+    return pointInTimeJoin(this.segmentOf(run), this.#start[run] as number, this.#end[run] as number, time, ttl, asOf);
   }
 
   /** The last row (greatest event time, created time, ingestion order) of every key. */
