@@ -192,7 +192,10 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
   }
   putExperiment(e: Experiment): void {
     this.#run(
-      "INSERT OR REPLACE INTO md_experiments (experiment_id, name, lifecycle, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+      // An upsert, not OR REPLACE: a name taken by another experiment must fail, never delete that one.
+      "INSERT INTO md_experiments (experiment_id, name, lifecycle, tags, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) " +
+        "ON CONFLICT (experiment_id) DO UPDATE SET name = excluded.name, lifecycle = excluded.lifecycle, tags = excluded.tags, " +
+        "created_at = excluded.created_at, updated_at = excluded.updated_at",
       e.experimentId,
       e.name,
       e.lifecycle,
