@@ -44,7 +44,8 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
     const execution = runExecutionId(runId);
     tx.putExecution({ id: execution, type: "run", name: info.name, properties: { runId } });
     tx.putMemberships([], [{ execution, context: experimentContextId(q.experimentId) }]);
-    return fullRun(tx, runId);
+    const created: Run = { ...info, params: {}, tags: { ...q.tags }, metrics: {} };
+    return created;
   });
   ctx.emit("runCreated", run);
   return run;
