@@ -524,7 +524,7 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
       host: attemptHost.host,
       signal: entry.controller.signal,
       graceMs: spec.graceMs ?? this.#graceMs,
-      sleep: (ms) => this.#clock.sleep(ms),
+      sleep: (ms, signal) => this.#clock.sleep(ms, signal),
     });
     await attemptHost.close();
     await entry.writes;

@@ -23,10 +23,12 @@ export function connectTrainer(
   return new Promise((resolve) => {
     let settled = false;
     let detach: () => void = () => {};
+    let grace: AbortController | undefined;
     const finish = (outcome: ExecutionOutcome, reusable: boolean) => {
       if (settled) return;
       settled = true;
       detach();
+      grace?.abort(); // a trainer that stopped in time leaves no grace timer behind
       request.signal.removeEventListener("abort", onAbort);
       resolve({ outcome: request.signal.aborted ? { status: "stopped" } : outcome, reusable });
     };
@@ -35,11 +37,15 @@ export function connectTrainer(
         type: "abort",
         reason: String((request.signal.reason as Error)?.message ?? request.signal.reason),
       });
-      void request.sleep(request.graceMs).then(() => {
-        if (settled) return;
-        channel.kill();
-        finish({ status: "stopped" }, false);
-      });
+      grace = new AbortController();
+      request.sleep(request.graceMs, grace.signal).then(
+        () => {
+          if (settled) return;
+          channel.kill();
+          finish({ status: "stopped" }, false);
+        },
+        () => undefined,
+      );
     };
     detach = channel.attach(
       (message) => {

@@ -17,8 +17,8 @@ export interface ExecutionRequest {
   readonly signal: AbortSignal;
   /** How long the trainer gets to stop after `signal` aborts, before it is terminated. */
   readonly graceMs: number;
-  /** The engine's clock, for the grace period. */
-  sleep(ms: number): Promise<void>;
+  /** The engine's clock, for the grace period; rejects when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 /**

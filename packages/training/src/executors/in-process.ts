@@ -23,16 +23,21 @@ export class InProcessExecutor implements Executor {
   }
 
   async execute(request: ExecutionRequest): Promise<ExecutionOutcome> {
-    const inner = new AbortController();
+    // The trainer's signal is the engine's: it aborts on cancel and timeout.
     const run = (async () =>
-      runTrainer(request.trainer as Trainer<unknown>, request.start, request.host, inner.signal))().then(
+      runTrainer(request.trainer as Trainer<unknown>, request.start, request.host, request.signal))().then(
       (result): ExecutionOutcome => ({ status: "returned", result }),
       (error: unknown): ExecutionOutcome => ({ status: "thrown", error: toWireError(error) }),
     );
     const stopped = new Promise<ExecutionOutcome>((resolve) => {
       const onAbort = () => {
         // The trainer gets its grace period to return; after that it is abandoned.
-        void Promise.race([run, request.sleep(request.graceMs)]).then(() => resolve({ status: "stopped" }));
+        const grace = new AbortController();
+        const timer = request.sleep(request.graceMs, grace.signal).catch(() => undefined);
+        void Promise.race([run, timer]).then(() => {
+          grace.abort(); // no grace timer outlives a trainer that stopped in time
+          resolve({ status: "stopped" });
+        });
       };
       if (request.signal.aborted) onAbort();
       else request.signal.addEventListener("abort", onAbort, { once: true });
