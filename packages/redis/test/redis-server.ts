@@ -1,6 +1,6 @@
 // Test helpers: the shared Redis server (skipped with a reason when unreachable, a failure under CI=true),
 // unique key prefixes cleaned up after the run, and dedicated redis-server processes for fault tests.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -39,6 +39,16 @@ if (problem !== undefined) {
 
 /** Whether the shared server answers. */
 export const redisAvailable = problem === undefined;
+
+const binary = spawnSync("redis-server", ["--version"], { encoding: "utf8" });
+const noBinary = binary.status === 0 ? undefined : (binary.error?.message ?? binary.stderr);
+if (noBinary !== undefined) {
+  if (process.env.CI === "true") throw new Error(`redis-server is not installed, under CI=true: ${noBinary}`);
+  console.warn(`skipping Redis fault tests: cannot run redis-server (${noBinary})`);
+}
+
+/** Whether a dedicated `redis-server` can be started (fault tests). */
+export const redisServerAvailable = noBinary === undefined;
 
 /** A key prefix no other run uses. */
 export function uniquePrefix(label: string): string {
