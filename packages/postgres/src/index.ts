@@ -5,6 +5,8 @@
  * @packageDocumentation
  * @module @mlstack/postgres
  */
+
+export * from "./data/index.js";
 export * from "./database.js";
 export * from "./errors.js";
 export * from "./features/index.js";
