@@ -2,7 +2,6 @@ import type { ResolvedFeatureView, ViewMaterialization } from "../spec.js";
 import type { OnlineRecord } from "../storage/spec.js";
 import type { EngineContext } from "./context.js";
 import { throwIfAborted } from "./context.js";
-import { ViewIndex } from "./view-index.js";
 
 const WRITE_BATCH = 10_000;
 
@@ -21,8 +20,8 @@ export async function materializeView(
 ): Promise<ViewMaterialization> {
   const layout = { name: view.name, fields: view.schema.fields };
   const task = `materialize:${view.name}`;
-  const index = await ViewIndex.load(ctx.storage, layout, { start, end }, signal);
-  const total = index.keys;
+  const scan = await ctx.storage.scanOffline(layout, { start, end });
+  let total = 0;
   let done = 0;
   let written = 0;
   let buffer: OnlineRecord[] = [];
@@ -32,17 +31,22 @@ export async function materializeView(
     written += result.written;
     done += buffer.length;
     buffer = [];
-    ctx.progress({ task, done, total, unit: "rows" });
+    ctx.progress({ task, done, unit: "rows" });
   };
-  ctx.progress({ task, done, total, unit: "rows" });
-  for (const { key, segment, position } of index.latest()) {
-    buffer.push({
-      key,
-      eventTime: segment.eventTime.get(position),
-      createdTime: segment.createdTime.get(position),
-      values: segment.columns.map((column) => column.get(position)),
-    });
-    if (buffer.length === WRITE_BATCH) await flush();
+  // Each key's run is ordered, so its last row is the winner; a scan reads segment by segment.
+  for await (const segment of scan.segments()) {
+    throwIfAborted(signal, `materializing "${view.name}"`);
+    total += segment.keys.length;
+    for (let k = 0; k < segment.keys.length; k++) {
+      const position = (segment.offsets[k + 1] as number) - 1;
+      buffer.push({
+        key: segment.keys[k] as string,
+        eventTime: segment.eventTime.get(position),
+        createdTime: segment.createdTime.get(position),
+        values: segment.columns.map((column) => column.get(position)),
+      });
+      if (buffer.length === WRITE_BATCH) await flush();
+    }
   }
   if (buffer.length > 0) await flush();
   const previous = await ctx.storage.getWatermark(view.name);

@@ -39,11 +39,6 @@ export class ViewIndex {
     return index;
   }
 
-  /** Number of keys with rows. */
-  get keys(): number {
-    return this.#segmentOf.length;
-  }
-
   /** The run of a key, or -1 when it has no rows. */
   runOf(key: string): number {
     return this.#runs.get(key) ?? -1;
@@ -67,13 +62,5 @@ export class ViewIndex {
   /** Applies the point-in-time rule in a run (see `pointInTimeJoin`): the winning position, or -1. */
   find(run: number, time: number, ttl: number, asOf: number): number {
     return pointInTimeJoin(this.segmentOf(run), this.#start[run] as number, this.#end[run] as number, time, ttl, asOf);
-  }
-
-  /** The last row (greatest event time, created time, ingestion order) of every key. */
-  *latest(): Generator<{ key: string; segment: OfflineSegment; position: number }> {
-    for (const [key, run] of this.#runs) {
-      const segment = this.#segments[this.#segmentOf[run] as number] as OfflineSegment;
-      yield { key, segment, position: (this.#end[run] as number) - 1 };
-    }
   }
 }

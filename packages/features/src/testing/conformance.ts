@@ -865,7 +865,7 @@ export function featureStoreConformance(options: FeatureStoreConformanceOptions)
         expect(result.views).toEqual([
           { view: "customer_profile", start: 10, end: 30, rows: 1, written: 1, ignored: 0 },
         ]);
-        expect(events.some((e) => e.task === "materialize:customer_profile" && e.done === 1 && e.total === 1)).toBe(
+        expect(events.some((e) => e.task === "materialize:customer_profile" && e.done === 1 && e.unit === "rows")).toBe(
           true,
         );
         const read = await store.getOnlineFeatures({
