@@ -145,7 +145,9 @@ export async function deleteModelVersion(ctx: EngineContext, model: string, vers
     const tombstone = { ...v, deletedAt: now };
     tx.putModelVersion(tombstone);
     const moves: AliasMove[] = [];
-    for (const [alias, target] of tx.getAliases(q.model)) {
+    // By alias name, so the recorded moves come in the same order on every backend.
+    const aliases = [...tx.getAliases(q.model)].sort(([x], [y]) => compareCodePoints(x, y));
+    for (const [alias, target] of aliases) {
       if (target !== q.version) continue;
       const move: AliasMove = { model: q.model, alias, from: target, to: null, at: now, by: null };
       tx.putAlias(q.model, alias, null);

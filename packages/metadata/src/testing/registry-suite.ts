@@ -146,14 +146,19 @@ export function registrySuite(setup: () => Promise<Fixture>): void {
       await expectCode(store.deleteAlias("churn", "never"), "NOT_FOUND");
     });
 
-    it("are removed, with history, when their version is deleted", async () => {
+    it("are removed, with history in alias-name order, when their version is deleted", async () => {
       const { store } = await setup();
       await modelWithVersions(store, 2);
-      await store.setAlias("churn", "a", "1");
+      await store.setAlias("churn", "zeta", "1");
       await store.setAlias("churn", "b", "2");
+      await store.setAlias("churn", "alpha", "1");
       await store.deleteModelVersion("churn", "1");
       expect((await store.getRegisteredModel("churn")).aliases).toEqual({ b: "2" });
-      expect((await store.getAliasHistory("churn", "a")).at(-1)).toMatchObject({ from: "1", to: null });
+      const removals = (await store.getAliasHistory("churn")).filter((m) => m.to === null);
+      expect(removals.map((m) => [m.alias, m.from])).toEqual([
+        ["alpha", "1"],
+        ["zeta", "1"],
+      ]);
     });
 
     it("emit modelVersionCreated", async () => {
