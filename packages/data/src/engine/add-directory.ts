@@ -73,7 +73,6 @@ export async function addDirectory(
   const root = resolve(localPath);
   const prefix = normalizePath(options.prefix ?? "", { directory: true });
   const settings = await engine.repoInfo(repo);
-  await engine.head(repo, branch);
   const signal = options.signal;
   const scanStart = engine.clock.now();
 
@@ -92,9 +91,10 @@ export async function addDirectory(
 
   // The files of the branch under the prefix now: a cached digest found there needs no storage lookup.
   const join = (rel: string) => (prefix === "" ? rel : `${prefix}/${rel}`);
-  const baseTree = (await engine.commitObject(await engine.head(repo, branch))).tree;
+  const baseHead = await engine.head(repo, branch);
+  const baseList = await engine.listPrefix((await engine.commitObject(baseHead)).tree, prefix);
   const inBase = new Map<string, string>();
-  for (const [path, entry] of await engine.listPrefix(baseTree, prefix)) {
+  for (const [path, entry] of baseList) {
     if (entry.metadata === undefined) inBase.set(path, entry.manifest ?? entry.digest);
   }
   const results: WrittenFile[] = new Array(files.length);
@@ -190,7 +190,9 @@ export async function addDirectory(
     async (tx, base) => {
       // Only paths that differ from the base tree are touched, so unchanged directories keep their trees.
       const before = new Map<string, string>();
-      for (const [path, entry] of await engine.listPrefix(base.commit.tree, prefix)) {
+      // The listing made before hashing is still right unless the branch moved meanwhile.
+      const list = base.id === baseHead ? baseList : await engine.listPrefix(base.commit.tree, prefix);
+      for (const [path, entry] of list) {
         if (!present.has(path)) {
           if (await tx.remove(path)) deleted++;
         } else if (entry.metadata === undefined) before.set(path, entry.digest);
