@@ -151,20 +151,29 @@ export class PostgresDatabase {
   async #once<T>(fn: (client: PostgresClient) => Promise<T>, isolation: string): Promise<T> {
     this.#open();
     const client = await this.pool.connect();
+    // The pool listens for errors of idle connections only: a checked-out one that the server drops
+    // emits `error` as well as failing its query, which must not become an uncaught exception.
     let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on("error", onError);
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${isolation.toUpperCase()}`);
       const result = await fn(client);
       await client.query("COMMIT");
       return result;
     } catch (error) {
-      try {
-        await client.query("ROLLBACK");
-      } catch (rollbackError) {
-        broken = rollbackError as Error;
+      if (broken === undefined) {
+        try {
+          await client.query("ROLLBACK");
+        } catch (rollbackError) {
+          broken = rollbackError as Error;
+        }
       }
       throw error;
     } finally {
+      client.off("error", onError);
       client.release(broken);
     }
   }
