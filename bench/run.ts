@@ -1,4 +1,4 @@
-// Runs every bench/*.bench.ts (or those whose name contains an argument), prints one table and writes
+// Runs every bench/*.bench.ts (or those whose file name starts with an argument), prints one table and writes
 // bench/results.json. Run with `npm run bench [-- name ...]`.
 import { readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -9,7 +9,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const filters = process.argv.slice(2);
 const files = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts"))
-  .filter((f) => filters.length === 0 || filters.some((name) => f.includes(name)))
+  .filter((f) => filters.length === 0 || filters.some((name) => f.startsWith(name)))
   .sort();
 
 if (files.length === 0) {
