@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import { mapRedisError } from "../errors.js";
 import { deleteKeysMatching, escapeGlob } from "../keys.js";
 import { type ValueCodec, valueCodec } from "./value-codec.js";
-import { WRITE_ONLINE_COMMAND, WRITE_ONLINE_LUA } from "./write-online-script.js";
+import { READ_ONLINE_COMMAND, READ_ONLINE_LUA, WRITE_ONLINE_COMMAND, WRITE_ONLINE_LUA } from "./write-online-script.js";
 
 /** Where a view's online values live: its generation (a new one after every drop) and its ttl. */
 export interface OnlineViewPlacement {
@@ -22,11 +22,13 @@ export interface OnlineKeyExpiry {
 }
 
 type WriteOnline = (args: readonly (string | number | Buffer)[]) => Promise<number>;
+type ReadOnline = (args: readonly (string | number)[]) => Promise<(Buffer | null)[]>;
 
 /**
  * The online part of the FeatureStore storage on Redis: one hash per (view, generation, entity key)
- * with the event time in field `e` and the encoded value in `v`; the stale-write rule in a Lua script;
- * reads as one pipeline of HMGETs; a view's materialization watermark next to its values.
+ * with the event time as text in field `e` (for the stale-write rule, a Lua script) and the encoded
+ * record in `v`; a read of many keys is one script that gets every `v`; a view's materialization
+ * watermark lives next to its values.
  */
 export class RedisOnlineStorage {
   readonly #client: Redis;
@@ -40,6 +42,7 @@ export class RedisOnlineStorage {
     this.#prefix = keyPrefix;
     this.#expiry = expiry;
     client.defineCommand(WRITE_ONLINE_COMMAND, { lua: WRITE_ONLINE_LUA });
+    client.defineCommand(READ_ONLINE_COMMAND, { lua: READ_ONLINE_LUA, readOnly: true });
   }
 
   /** Writes records under the stale-write rule, all in one script run (atomic on the server). */
@@ -59,7 +62,7 @@ export class RedisOnlineStorage {
       const record = records[i] as OnlineRecord;
       args[1 + i] = base + record.key;
       args[1 + n + 3 * i] = String(record.eventTime);
-      args[2 + n + 3 * i] = codec.encode(record.createdTime, record.values);
+      args[2 + n + 3 * i] = codec.encode(record.eventTime, record.createdTime, record.values);
       args[3 + n + 3 * i] = expire === undefined ? "" : String(record.eventTime + expire);
     }
     const command = (this.#client as unknown as Record<string, WriteOnline>)[WRITE_ONLINE_COMMAND] as WriteOnline;
@@ -72,7 +75,7 @@ export class RedisOnlineStorage {
     return { written, ignored: n - written };
   }
 
-  /** The stored record of each key, in order, read in one pipeline. */
+  /** The stored record of each key, in order, read in one round trip. */
   async read(
     view: OnlineViewPlacement,
     layout: ViewLayout,
@@ -81,23 +84,22 @@ export class RedisOnlineStorage {
     if (keys.length === 0) return [];
     const codec = this.#codec(layout);
     const base = this.#valueKey(view, "");
-    const pipeline = this.#client.pipeline();
-    for (const key of keys) pipeline.hmgetBuffer(base + key, "e", "v");
-    let replies: [Error | null, unknown][] | null;
+    const args: (string | number)[] = new Array(1 + keys.length);
+    args[0] = keys.length;
+    for (let i = 0; i < keys.length; i++) args[1 + i] = base + keys[i];
+    const command = (this.#client as unknown as Record<string, ReadOnline>)[
+      `${READ_ONLINE_COMMAND}Buffer`
+    ] as ReadOnline;
+    let replies: (Buffer | null)[];
     try {
-      replies = await pipeline.exec();
+      replies = await command.call(this.#client, args);
     } catch (error) {
       throw mapRedisError(error, `cannot read online values of view "${view.name}"`);
     }
     const out: (OnlineRecord | undefined)[] = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
-      const [error, reply] = (replies?.[i] ?? [new Error("Connection is closed."), null]) as [
-        Error | null,
-        [Buffer | null, Buffer | null],
-      ];
-      if (error) throw mapRedisError(error, `cannot read online values of view "${view.name}"`);
-      const [event, value] = reply;
-      if (event === null || value === null) {
+      const value = replies[i] as Buffer | null;
+      if (value === null) {
         out[i] = undefined;
         continue;
       }
@@ -106,8 +108,8 @@ export class RedisOnlineStorage {
           details: { view: view.name, key: keys[i], format: value[0] },
         });
       }
-      const { createdTime, values } = codec.decode(value);
-      out[i] = { key: keys[i] as string, eventTime: Number(event.toString("latin1")), createdTime, values };
+      const { eventTime, createdTime, values } = codec.decode(value);
+      out[i] = { key: keys[i] as string, eventTime, createdTime, values };
     }
     return out;
   }

@@ -1,14 +1,15 @@
 import type { Field } from "@mlstack/core";
 
-/** One stored online value: the record's created time and its feature values in layout order. */
+/** One stored online value: the record's times and its feature values in layout order. */
 export interface DecodedOnlineValue {
+  readonly eventTime: number;
   readonly createdTime: number;
   readonly values: unknown[];
 }
 
 /** Encodes and decodes one view's online values to and from bytes. */
 export interface ValueCodec {
-  encode(createdTime: number, values: readonly unknown[]): Buffer;
+  encode(eventTime: number, createdTime: number, values: readonly unknown[]): Buffer;
   decode(bytes: Buffer): DecodedOnlineValue;
 }
 
@@ -18,8 +19,8 @@ const INT64_BIGINT = 1;
 
 /**
  * The binary layout of one view's online values, fixed by its field types (a view's types cannot change
- * in place, and a dropped view starts a new generation of keys): a format byte, the created time as a
- * float64, a null bitmap, then each non-null value. Numbers are float64 (what memory keeps, including
+ * in place, and a dropped view starts a new generation of keys): a format byte, the event and created
+ * times as float64s, a null bitmap, then each non-null value. Numbers are float64 (what memory keeps, including
  * NaN, ±Infinity and -0), int32 4 bytes, booleans 1 byte, strings and bytes length-prefixed, vectors
  * `length` float64s, int64 a tag (number or bigint) then a float64 or the bigint's decimal text.
  * Decoding numeric features is a few `readDoubleLE` calls instead of parsing text.
@@ -29,10 +30,10 @@ export function valueCodec(fields: readonly Field[]): ValueCodec {
   const types = fields.map((f) => f.type);
   const lengths = fields.map((f) => f.length ?? 0);
   const bitmap = (n + 7) >> 3;
-  const head = 1 + 8 + bitmap;
+  const head = 1 + 16 + bitmap;
   const strings: (Buffer | undefined)[] = new Array(n);
   return {
-    encode(createdTime, values) {
+    encode(eventTime, createdTime, values) {
       let size = head;
       for (let i = 0; i < n; i++) {
         const value = values[i];
@@ -67,12 +68,13 @@ export function valueCodec(fields: readonly Field[]): ValueCodec {
       const out = Buffer.allocUnsafe(size);
       out.fill(0, 0, head);
       out[0] = FORMAT;
-      out.writeDoubleLE(createdTime, 1);
+      out.writeDoubleLE(eventTime, 1);
+      out.writeDoubleLE(createdTime, 9);
       let at = head;
       for (let i = 0; i < n; i++) {
         const value = values[i];
         if (value === null || value === undefined) {
-          (out[9 + (i >> 3)] as number) |= 1 << (i & 7);
+          (out[17 + (i >> 3)] as number) |= 1 << (i & 7);
           continue;
         }
         switch (types[i]) {
@@ -108,11 +110,12 @@ export function valueCodec(fields: readonly Field[]): ValueCodec {
       return out;
     },
     decode(bytes) {
-      const createdTime = bytes.readDoubleLE(1);
+      const eventTime = bytes.readDoubleLE(1);
+      const createdTime = bytes.readDoubleLE(9);
       const values: unknown[] = new Array(n);
       let at = head;
       for (let i = 0; i < n; i++) {
-        if (((bytes[9 + (i >> 3)] as number) & (1 << (i & 7))) !== 0) {
+        if (((bytes[17 + (i >> 3)] as number) & (1 << (i & 7))) !== 0) {
           values[i] = null;
           continue;
         }
@@ -157,7 +160,7 @@ export function valueCodec(fields: readonly Field[]): ValueCodec {
             at += 8;
         }
       }
-      return { createdTime, values };
+      return { eventTime, createdTime, values };
     },
   };
 }

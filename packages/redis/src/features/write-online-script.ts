@@ -25,3 +25,18 @@ return written
 
 /** The name the script is defined under on a client (`defineCommand`), namespaced to this package. */
 export const WRITE_ONLINE_COMMAND = "mlstackFeaturesWriteOnline";
+
+/**
+ * Reads the encoded value (which carries the event time too) of every key in KEYS: one command instead
+ * of one per key,
+ * so the client builds, sends and settles one request per online read whatever its size; a missing
+ * key gives nil.
+ */
+export const READ_ONLINE_LUA = `
+local out = {}
+for i = 1, #KEYS do out[i] = redis.call('HGET', KEYS[i], 'v') end
+return out
+`;
+
+/** The name the read script is defined under on a client. */
+export const READ_ONLINE_COMMAND = "mlstackFeaturesReadOnline";
