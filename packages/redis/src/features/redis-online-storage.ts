@@ -21,6 +21,8 @@ export interface OnlineKeyExpiry {
   readonly graceMs: number;
 }
 
+const READ_CHUNK = 1_000;
+
 type WriteOnline = (args: readonly (string | number | Buffer)[]) => Promise<number>;
 type ReadOnline = (args: readonly (string | number)[]) => Promise<(Buffer | null)[]>;
 
@@ -84,15 +86,20 @@ export class RedisOnlineStorage {
     if (keys.length === 0) return [];
     const codec = this.#codec(layout);
     const base = this.#valueKey(view, "");
-    const args: (string | number)[] = new Array(1 + keys.length);
-    args[0] = keys.length;
-    for (let i = 0; i < keys.length; i++) args[1 + i] = base + keys[i];
-    const command = (this.#client as unknown as Record<string, ReadOnline>)[
-      `${READ_ONLINE_COMMAND}Buffer`
-    ] as ReadOnline;
+    const command = (this.#client as unknown as Record<string, ReadOnline>)[`${READ_ONLINE_COMMAND}Buffer`] as ReadOnline;
+    // Chunks keep each script short (the server runs one script at a time); they go out back to back.
+    const chunks: Promise<(Buffer | null)[]>[] = [];
+    for (let start = 0; start < keys.length; start += READ_CHUNK) {
+      const end = Math.min(keys.length, start + READ_CHUNK);
+      const args: (string | number)[] = new Array(1 + end - start);
+      args[0] = end - start;
+      for (let i = start; i < end; i++) args[1 + i - start] = base + keys[i];
+      chunks.push(command.call(this.#client, args));
+    }
     let replies: (Buffer | null)[];
     try {
-      replies = await command.call(this.#client, args);
+      const parts = await Promise.all(chunks);
+      replies = parts.length === 1 ? (parts[0] as (Buffer | null)[]) : parts.flat();
     } catch (error) {
       throw mapRedisError(error, `cannot read online values of view "${view.name}"`);
     }

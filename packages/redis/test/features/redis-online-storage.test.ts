@@ -79,6 +79,27 @@ describe.skipIf(!redisAvailable)("Redis online storage", () => {
     }
   });
 
+  it("reads thousands of keys in order across chunks, missing ones undefined", async () => {
+    const client = new Redis(REDIS_URL);
+    try {
+      const redis = online(client);
+      const memory = new MemoryFeatureStorage();
+      const simple: ViewLayout = { name: "all", fields: [{ name: "x", type: "float64" }] };
+      const records = Array.from({ length: 2_500 }, (_, i) => ({
+        key: `k${i}`,
+        eventTime: i,
+        createdTime: 0,
+        values: [i / 3],
+      }));
+      await redis.write(placement, simple, records);
+      await memory.writeOnline(simple, records);
+      const keys = Array.from({ length: 2_600 }, (_, i) => `k${(i * 7919) % 2_600}`);
+      expect(await redis.read(placement, simple, keys)).toEqual(await memory.readOnline(simple, keys));
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("keeps the newest event time per key when writers race from separate connections", async () => {
     const clients = [new Redis(REDIS_URL), new Redis(REDIS_URL), new Redis(REDIS_URL)];
     try {
