@@ -12,8 +12,8 @@ import { Queue, QueueEvents } from "bullmq";
 import type { RedisOptions } from "ioredis";
 import { z } from "zod";
 import type { RedisConnection } from "../connection.js";
-import { bullmqConnection, redisOptionsOf } from "./connection.js";
 import { mapRedisError } from "../errors.js";
+import { bullmqConnection, redisOptionsOf } from "./connection.js";
 import { PubSub } from "./pub-sub.js";
 import {
   type AttemptJobData,
@@ -128,9 +128,12 @@ export class BullmqExecutor implements Executor {
 
   #connect(): Connections {
     if (!this.#connections) {
-      const connection = bullmqConnection(this.#redis);
-      const queue: Queue<AttemptJobData> = new Queue(this.#queueName, { connection, prefix: this.#prefix });
-      const events = new QueueEvents(this.#queueName, { connection, prefix: this.#prefix });
+      const prefix = this.#prefix;
+      const queue: Queue<AttemptJobData> = new Queue(this.#queueName, {
+        connection: bullmqConnection(this.#redis, false),
+        prefix,
+      });
+      const events = new QueueEvents(this.#queueName, { connection: bullmqConnection(this.#redis, true), prefix });
       queue.on("error", () => undefined);
       events.on("error", () => undefined);
       events.on("completed", ({ jobId, returnvalue }) => this.#onJobEnd(jobId, parseReturn(returnvalue)));
@@ -145,7 +148,8 @@ export class BullmqExecutor implements Executor {
 
   async execute(request: ExecutionRequest): Promise<ExecutionOutcome> {
     if (request.signal.aborted || this.#closed) return { status: "stopped" };
-    const { queue, events, pubsub } = this.#connect();
+    const connections = this.#connect();
+    const { queue, pubsub } = connections;
     // The id is known before the job is added: a worker may take the job before `add` returns.
     const job = `${this.#hostId}.${++this.#sequence}`;
     let resolve!: (outcome: ExecutionOutcome) => void;
@@ -187,7 +191,12 @@ export class BullmqExecutor implements Executor {
       graceMs: request.graceMs,
     };
     try {
-      await Promise.all([pubsub.ready(), events.waitUntilReady()]);
+      await pubsub.ready().catch((error: unknown) => {
+        // Never subscribed: the next attempt starts over with new connections.
+        if (this.#connections === connections) this.#connections = undefined;
+        void closeAll(connections);
+        throw error;
+      });
       // One try per BullMQ job: retrying is the engine's rule. Only a stalled worker makes BullMQ run it again.
       await queue.add("attempt", data, { jobId: job, attempts: 1, removeOnComplete: true, removeOnFail: true });
     } catch (cause) {
@@ -271,9 +280,12 @@ export class BullmqExecutor implements Executor {
     for (const flight of [...this.#flights.values()]) flight.finish({ status: "stopped" });
     const connections = this.#connections;
     this.#connections = undefined;
-    if (!connections) return;
-    await Promise.allSettled([connections.queue.close(), connections.events.close(), connections.pubsub.close()]);
+    if (connections) await closeAll(connections);
   }
+}
+
+async function closeAll(connections: Connections): Promise<void> {
+  await Promise.allSettled([connections.queue.close(), connections.events.close(), connections.pubsub.close()]);
 }
 
 function parseReturn(value: unknown): ExecutionOutcome {

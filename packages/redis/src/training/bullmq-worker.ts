@@ -14,8 +14,8 @@ import {
 import { type Job, Worker } from "bullmq";
 import type { RedisOptions } from "ioredis";
 import { z } from "zod";
-import { queueSettingsSchema } from "./bullmq-executor.js";
 import type { RedisConnection } from "../connection.js";
+import { queueSettingsSchema } from "./bullmq-executor.js";
 import { bullmqConnection, redisOptionsOf } from "./connection.js";
 import { PubSub } from "./pub-sub.js";
 import { type AttemptJobData, channelName, type Envelope, type HostToWorker, type WorkerMessage } from "./wire.js";
@@ -124,7 +124,7 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
       o.queueName,
       (job, token) => this.#process(job, token),
       {
-        connection: bullmqConnection(this.#redis),
+        connection: bullmqConnection(this.#redis, true),
         prefix: o.prefix,
         concurrency: o.concurrency,
         lockDuration: o.lockDurationMs,

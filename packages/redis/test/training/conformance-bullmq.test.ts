@@ -1,12 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { createTrainingEngine } from "@mlstack/training";
 import { echoTrainer, trainingConformance } from "@mlstack/training/testing";
 import { afterAll, beforeAll, describe } from "vitest";
 import { createBullmqExecutor } from "../../src/index.js";
-import { deleteKeys, REDIS_URL, redisAvailable } from "./redis-test-server.js";
+import { deletePrefix, REDIS_URL, redisAvailable, uniquePrefix } from "../redis-server.js";
 import { startWorkerProcess, type WorkerProcess } from "./worker-processes.js";
 
-const prefix = `mlstack-test-${randomUUID()}`;
+const prefix = uniquePrefix("bullmq-conformance");
 const queueName = "training";
 
 describe.skipIf(!redisAvailable)("BullMQ executor with two worker processes", () => {
@@ -17,7 +16,7 @@ describe.skipIf(!redisAvailable)("BullMQ executor with two worker processes", ()
   }, 30_000);
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
-    await deleteKeys(REDIS_URL, prefix);
+    await deletePrefix(prefix);
   }, 30_000);
 
   trainingConformance({
