@@ -63,4 +63,29 @@ describe("memory feature store specifics", () => {
       "FAILED_PRECONDITION",
     );
   });
+
+  it("hashes entity rows by content: key order does not matter, values and NaN-versus-null do", async () => {
+    const store = createMemoryFeatureStore();
+    await store.apply(CONFORMANCE_DEFINITIONS);
+    const ref = async (entityRows: Record<string, unknown>[]) =>
+      (await store.getHistoricalFeatures({ entityRows, features: ["driver_stats:trips"] })).ref.contentHash;
+    const a = await ref([
+      { driver_id: 1, event_timestamp: 5, x: 1 },
+      { driver_id: 2, event_timestamp: 5, x: 2 },
+    ]);
+    expect(
+      await ref([
+        { event_timestamp: 5, x: 1, driver_id: 1 },
+        { x: 2, driver_id: 2, event_timestamp: 5 },
+      ]),
+    ).toBe(a);
+    expect(
+      await ref([
+        { driver_id: 1, event_timestamp: 5, x: 1 },
+        { driver_id: 2, event_timestamp: 5, x: 3 },
+      ]),
+    ).not.toBe(a);
+    const nan = await ref([{ driver_id: 1, event_timestamp: 5, x: Number.NaN }]);
+    expect(await ref([{ driver_id: 1, event_timestamp: 5, x: null }])).not.toBe(nan);
+  });
 });

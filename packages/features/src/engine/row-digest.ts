@@ -16,42 +16,48 @@ function simple(value: unknown): boolean {
 }
 
 /**
- * A SHA-256 over a stream of rows, equal for equal rows whatever their key order. Rows of one shape (the
- * usual case) hash as the JSON of their values in sorted-key order after one line naming the keys, which
- * is several times cheaper than canonical JSON per row.
+ * A SHA-256 over a stream of rows, equal for equal rows whatever their key order. Consecutive rows of one
+ * shape (the usual case) are hashed as one segment: a line naming the sorted keys, then the JSON array of
+ * all their values in that order, made by one `JSON.stringify` call. A row with a value JSON would not
+ * keep exactly is hashed alone as canonical JSON. This is several times cheaper than canonical JSON per row.
  */
 export class RowDigest {
   readonly #hash = createHash("sha256");
   #keys: string[] = [];
   #sorted: string[] = [];
-  #lines: string[] = [];
+  #values: unknown[] = [];
 
   /** Adds a row; returns its keys when they differ from the previous row's (a new shape), else undefined. */
   add(row: object): readonly string[] | undefined {
+    const record = row as Record<string, unknown>;
     const keys = Object.keys(row);
     let changed: string[] | undefined;
     if (keys.length !== this.#keys.length || keys.some((k, i) => k !== this.#keys[i])) {
       changed = this.#keys = keys;
-      this.#sorted = [...keys].sort();
-      this.#lines.push(`K${JSON.stringify(this.#sorted)}`);
+      const sorted = [...keys].sort();
+      // The same keys in another order continue the segment: the hash ignores key order.
+      if (sorted.length !== this.#sorted.length || sorted.some((k, i) => k !== this.#sorted[i])) {
+        this.flush();
+        this.#sorted = sorted;
+      }
     }
-    const values = new Array(this.#sorted.length);
+    const sorted = this.#sorted;
     let plain = true;
-    for (let i = 0; i < values.length; i++) {
-      const value = (row as Record<string, unknown>)[this.#sorted[i] as string];
-      plain &&= simple(value);
-      values[i] = value;
+    for (let i = 0; i < sorted.length && plain; i++) plain = simple(record[sorted[i] as string]);
+    if (plain) {
+      for (let i = 0; i < sorted.length; i++) this.#values.push(record[sorted[i] as string]);
+    } else {
+      this.flush();
+      this.#hash.update(`C${canonicalJson(row)}\n`);
     }
-    this.#lines.push(plain ? JSON.stringify(values) : `C${canonicalJson(row)}`);
     return changed;
   }
 
-  /** Feeds buffered rows to the hash; call once per batch. */
+  /** Feeds the buffered segment to the hash. */
   flush(): void {
-    if (this.#lines.length === 0) return;
-    this.#hash.update(this.#lines.join("\n"));
-    this.#hash.update("\n");
-    this.#lines = [];
+    if (this.#values.length === 0) return;
+    this.#hash.update(`K${JSON.stringify(this.#sorted)}\n${JSON.stringify(this.#values)}\n`);
+    this.#values = [];
   }
 
   /** Hashes any other text (a header) into the digest. */
