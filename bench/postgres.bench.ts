@@ -80,7 +80,7 @@ export default async function postgresBench(): Promise<BenchRow[]> {
     const table = `${quoteIdent(schema)}.features_offline`;
     const bare = async () => {
       const result = await admin.query({
-        text: `SELECT key, event_time, created_time, seq::text, vals FROM ${table} ORDER BY view, key, event_time, created_time, seq`,
+        text: `SELECT key, event_time, created_time, seq::text AS seq_text, vals FROM ${table} ORDER BY view, key, event_time, created_time, seq`,
         rowMode: "array",
       });
       if (result.rows.length !== viewRows) throw new Error("wrong row count");

@@ -159,7 +159,7 @@ export class PostgresFeatureStorage implements FeatureStorage {
     const end = range?.end ?? Number.MAX_VALUE;
     const width = layout.fields.length;
     const db = this.#db;
-    const select = `SELECT key, event_time, created_time, seq::text, vals FROM ${t.offline}
+    const select = `SELECT key, event_time, created_time, seq::text AS seq_text, vals FROM ${t.offline}
       WHERE view = $1 AND seq <= $2 AND event_time BETWEEN $3 AND $4`;
     const order = "ORDER BY key, event_time, created_time, seq LIMIT";
     return {
