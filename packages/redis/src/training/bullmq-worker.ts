@@ -26,6 +26,7 @@ const workerOptionsSchema = queueSettingsSchema.extend({
   stalledIntervalMs: z.number().int().min(100).default(30_000),
   maxStalledCount: z.number().int().min(0).default(1),
   startTimeoutMs: z.number().int().min(1).default(30_000),
+  requestTimeoutMs: z.number().int().min(1).default(60_000),
 });
 
 /** Options of {@link createBullmqWorker}. */
@@ -53,6 +54,12 @@ export interface BullmqWorkerOptions {
   maxStalledCount?: number;
   /** How long a taken attempt waits for its host's start message (default 30 000 ms). */
   startTimeoutMs?: number;
+  /**
+   * How long a trainer's request (a checkpoint, an artifact, input rows) waits for the host's reply
+   * before it fails with a retryable UNAVAILABLE (default 60 000 ms): a host that went away does not
+   * hold the worker forever.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** What a {@link BullmqWorker} reports. */
@@ -210,7 +217,6 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
           return;
         case "reply": {
           const waiter = pending.get(message.id);
-          pending.delete(message.id);
           if (message.ok) waiter?.resolve(message.value);
           else waiter?.reject(Object.assign(new Error(message.error.message), message.error));
           return;
@@ -231,15 +237,28 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
       const message = `this worker has no trainer ${data.trainer.name}@${data.trainer.version}`;
       return { status: "thrown", error: { message, code: "NOT_FOUND", retryable: false } };
     }
+    const timeoutMs = this.#options.requestTimeoutMs;
     const host: AttemptHost = {
       request<M extends RequestMethod>(method: M, args: TrainerRequests[M]["args"]) {
         const id = ++nextId;
         return new Promise<TrainerRequests[M]["reply"]>((resolve, reject) => {
-          pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-          send({ type: "request", id, method, args }).catch((error: unknown) => {
+          const timer = setTimeout(() => {
             pending.delete(id);
-            reject(error);
-          });
+            reject(
+              new MlstackError("UNAVAILABLE", `the host did not answer ${method} in ${timeoutMs} ms`, {
+                retryable: true,
+              }),
+            );
+          }, timeoutMs);
+          const settle =
+            <T>(f: (value: T) => void) =>
+            (value: T) => {
+              clearTimeout(timer);
+              pending.delete(id);
+              f(value);
+            };
+          pending.set(id, { resolve: settle(resolve as (value: unknown) => void), reject: settle(reject) });
+          send({ type: "request", id, method, args }).catch(settle(reject));
         });
       },
       notify(message) {

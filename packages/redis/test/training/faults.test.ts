@@ -7,7 +7,7 @@ import { startWorkerProcess, type WorkerProcess } from "./worker-processes.js";
 
 const TRAINER = { name: "test.resumable", version: "1" };
 
-describe.skipIf(!redisServerAvailable)("the BullMQ executor while its Redis is down (dedicated redis-server)", () => {
+describe.skipIf(!redisServerAvailable)("the BullMQ executor and worker under faults (dedicated redis-server)", () => {
   let redis: DedicatedRedis;
   let engine: TrainingEngine;
   let worker: WorkerProcess | undefined;
@@ -35,10 +35,29 @@ describe.skipIf(!redisServerAvailable)("the BullMQ executor while its Redis is d
     expect(failed.failure).toMatchObject({ kind: "transient", code: "UNAVAILABLE" });
 
     await redis.restart();
-    worker = await startWorkerProcess({ connection: redis.url, prefix, modules: [resumableTrainer.module] });
+    worker = await startWorkerProcess({
+      connection: redis.url,
+      prefix,
+      modules: [resumableTrainer.module],
+      requestTimeoutMs: 1000,
+    });
     const job = await engine.submit({ trainer: TRAINER, params: { steps: 2, sleepMs: 0 } });
     const done = await engine.waitFor(job.ref.jobId);
     expect(done.state).toBe("SUCCEEDED");
     expect(done.result?.metrics).toEqual({ resumedFrom: 0, steps: 2 });
+  }, 30_000);
+
+  it("frees a worker whose host went away: the trainer's next request times out", async () => {
+    if (!worker) throw new Error("the previous test starts the worker");
+    const executor = createBullmqExecutor({ connection: redis.url, prefix });
+    const host = createTrainingEngine({ executor, inputs: new MemoryInputResolver() });
+    await host.registerTrainer(resumableTrainer);
+    const job = await host.submit({ trainer: TRAINER, params: { steps: 1000, sleepMs: 20 } });
+    await new Promise<void>((resolve) => host.on("checkpoint", () => resolve()));
+    // The host's connections go: nobody answers the trainer's next checkpoint.
+    await executor.close();
+    const end = await worker.next((e) => e.event === "attempt-end" && e.jobId === job.ref.jobId);
+    expect(end.outcome).toMatchObject({ status: "thrown", error: { code: "UNAVAILABLE", retryable: true } });
+    await host.stop?.();
   }, 30_000);
 });
