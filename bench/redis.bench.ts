@@ -84,10 +84,11 @@ export default async function redisBench(): Promise<BenchRow[]> {
       }
     }
     if (sink === 0) throw new Error("unreachable");
+    const p50 = { ours: percentile(latencies.ours, 50), bare: percentile(latencies.bare, 50) };
     const p99 = { ours: percentile(latencies.ours, 99), bare: percentile(latencies.bare, 99) };
     const rate = { ours: CALLS / (elapsed.ours / 1000), bare: CALLS / (elapsed.bare / 1000) };
     const label = `${ROWS} rows × ${FEATURES.length} features`;
-    const note = `one connection, sequential calls, loopback; p50 ${percentile(latencies.ours, 50).toFixed(3)} ms vs ${percentile(latencies.bare, 50).toFixed(3)} ms bare; offline/registry in memory`;
+    const note = "one connection, sequential calls, loopback; offline rows and registry in memory";
     return [
       {
         benchmark: `Redis online read via FeatureStore, ${label}: p99 latency`,
@@ -99,6 +100,17 @@ export default async function redisBench(): Promise<BenchRow[]> {
         target: "p99 < 2 ms",
         met: p99.ours < 2,
         note,
+      },
+      {
+        // Throughput over whole blocks includes the machine's pauses, which hit both sides alike; the
+        // median shows the per-call cost without them.
+        benchmark: `Redis online read via FeatureStore, ${label}: p50 latency`,
+        value: p50.ours,
+        unit: "ms",
+        baseline: "bare ioredis pipelined HMGET of the same keys, p50",
+        baselineValue: p50.bare,
+        ratio: p50.ours / p50.bare,
+        note: `${note}; the FeatureStore engine's own work per call (selection, statuses, 300 row objects of 50 keys) is about what the memory store takes for the same call`,
       },
       {
         benchmark: `Redis online read via FeatureStore, ${label}: throughput`,
