@@ -54,7 +54,7 @@ export interface BullmqExecutorOptions {
   abandonAfterMs?: number;
   /** How long a finished BullMQ job waits for its worker's last pub/sub messages (default 1000 ms). */
   drainMs?: number;
-  /** Names this host's channel (default UUIDv7). */
+  /** Names this host's channel and BullMQ jobs (default UUIDv7). */
   ids?: IdGenerator;
 }
 
@@ -222,7 +222,11 @@ export class BullmqExecutor implements Executor {
         flight?.finish({ status: "stopped" });
         return;
       }
-      // A new delivery replaces any earlier one, whose worker BullMQ found stalled.
+      // A new delivery replaces any earlier one, whose worker BullMQ found stalled; if that worker still
+      // runs (it lost its lock but not its life), it is told to stop.
+      if (flight.delivery !== undefined) {
+        this.#send(flight, job, { type: "abort", reason: "another worker took over the attempt" });
+      }
       flight.delivery = delivery;
       flight.worker = message.replyTo;
       const { start } = flight.request;
