@@ -10,7 +10,6 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import type { RedisConnection, ResolvedRedisConnection } from "../connection.js";
 import { closeRedisConnection, resolveRedisConnection } from "../connection.js";
@@ -82,11 +81,6 @@ export class RedisFeatureStorage implements FeatureStorage {
       parsed.keyPrefix ?? "mlstack:features",
       parsed.expiry,
     );
-  }
-
-  /** The Redis client in use. */
-  get client(): Redis {
-    return this.#connection.client;
   }
 
   async readRegistry(): Promise<StoredRegistry> {
