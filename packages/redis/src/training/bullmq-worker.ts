@@ -152,6 +152,7 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
     await this.#pubsub.close();
   }
 
+  /** `ok` while it takes attempts, with how many run here. */
   async health(): Promise<{ status: "ok" | "down"; detail?: string }> {
     if (this.#stopped || !this.#worker) return { status: "down", detail: this.#stopped ? "stopped" : "not started" };
     return { status: this.#worker.isRunning() ? "ok" : "down", detail: `${this.#deliveries.size} running` };
