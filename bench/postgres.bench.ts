@@ -66,6 +66,9 @@ export default async function postgresBench(): Promise<BenchRow[]> {
     const t0 = performance.now();
     await fill([memory, postgres], viewRows, entities);
     const fillMs = performance.now() - t0;
+    // What autovacuum would do soon after a bulk load: without statistics the planner may sort instead
+    // of walking the primary key.
+    await admin.query(`ANALYZE ${quoteIdent(schema)}.features_offline`);
     const rows = entityRows(queries, entities);
     const features = FEATURES.map((f) => `stats:${f}`);
     const retrieve = (store: FeatureStore) => async () => {
@@ -76,14 +79,25 @@ export default async function postgresBench(): Promise<BenchRow[]> {
     // Both stores must agree before their times mean anything.
     const [a, b] = [await retrieve(memory)(), await retrieve(postgres)()];
     if (JSON.stringify(a.rows) !== JSON.stringify(b.rows)) throw new Error("postgres and memory disagree");
-    // The database's share: every row of the view, in the storage's scan order, as arrays.
+    // The database's and the driver's share: the view's rows in scan order, in pages of 50,000 rows
+    // with a key cursor, as arrays, without the engine.
     const table = `${quoteIdent(schema)}.features_offline`;
+    const select = `SELECT key, event_time, created_time, vals FROM ${table} WHERE view = 'stats'`;
+    const order = "ORDER BY key, event_time, created_time, seq LIMIT 50000";
     const bare = async () => {
-      const result = await admin.query({
-        text: `SELECT key, event_time, created_time, seq::text AS seq_text, vals FROM ${table} ORDER BY view, key, event_time, created_time, seq`,
-        rowMode: "array",
-      });
-      if (result.rows.length !== viewRows) throw new Error("wrong row count");
+      let read = 0;
+      let after: string | undefined;
+      for (;;) {
+        const page = await admin.query<unknown[]>({
+          text: after === undefined ? `${select} ${order}` : `${select} AND key > $1 ${order}`,
+          values: after === undefined ? [] : [after],
+          rowMode: "array",
+        });
+        read += page.rows.length;
+        if (page.rows.length < 50_000) break;
+        after = page.rows[page.rows.length - 1]?.[0] as string;
+      }
+      if (read < viewRows) throw new Error("wrong row count");
     };
     const times = { postgres: [] as number[], memory: [] as number[], bare: [] as number[] };
     for (let round = 0; round < ROUNDS; round++) {
@@ -113,10 +127,10 @@ export default async function postgresBench(): Promise<BenchRow[]> {
         benchmark: `historical retrieval, postgres, ${label}: vs the bare read`,
         value: pg,
         unit: "ms",
-        baseline: "bare pg: one ordered SELECT of the view's rows as arrays",
+        baseline: "bare pg: the view's rows in scan order, 50,000-row pages, as arrays",
         baselineValue: raw,
         ratio: pg / raw,
-        note: "the part of the time that is the database's own scan and transfer",
+        note: "the database and driver share (a key cut at a page end is read again, as the storage does)",
       },
     ];
   } finally {

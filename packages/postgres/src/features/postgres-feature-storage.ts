@@ -26,8 +26,8 @@ const EMPTY_REGISTRY: RegistrySnapshot = {
   onDemandFeatureViews: [],
 };
 
-// key, event_time, created_time, seq (bigint as text), vals
-type OfflineRow = [string, number, number, string, string];
+// key, event_time, created_time, vals
+type OfflineRow = [string, number, number, string];
 
 /**
  * FeatureStore storage in a Postgres schema: offline rows keyed by (view, key, event time, created
@@ -159,35 +159,38 @@ export class PostgresFeatureStorage implements FeatureStorage {
     const end = range?.end ?? Number.MAX_VALUE;
     const width = layout.fields.length;
     const db = this.#db;
-    const select = `SELECT key, event_time, created_time, seq::text AS seq_text, vals FROM ${t.offline}
+    const select = `SELECT key, event_time, created_time, vals FROM ${t.offline}
       WHERE view = $1 AND seq <= $2 AND event_time BETWEEN $3 AND $4`;
-    const order = "ORDER BY key, event_time, created_time, seq LIMIT";
+    const order = "ORDER BY key, event_time, created_time, seq";
+    const params = [layout.name, pin.last_seq, start, end];
     return {
       digest: pin.digest,
       segments: async function* () {
         if (pin.last_seq === "0") return;
-        let pending: OfflineRow[] = [];
-        let cursor: OfflineRow | undefined;
+        // Pages of whole keys, the cursor a key: the last key of a full page may go on in the next, so
+        // its rows are read again there. A key filling a page alone is read whole.
+        let after: string | undefined;
         for (;;) {
           const page =
-            cursor === undefined
-              ? await db.queryArrays<OfflineRow>(`${select} ${order} ${PAGE}`, [layout.name, pin.last_seq, start, end])
-              : await db.queryArrays<OfflineRow>(
-                  `${select} AND (key, event_time, created_time, seq) > ($5, $6, $7, $8) ${order} ${PAGE}`,
-                  [layout.name, pin.last_seq, start, end, cursor[0], cursor[1], cursor[2], cursor[3]],
-                );
-          for (const row of page) pending.push(row);
+            after === undefined
+              ? await db.queryArrays<OfflineRow>(`${select} ${order} LIMIT ${PAGE}`, params)
+              : await db.queryArrays<OfflineRow>(`${select} AND key > $5 ${order} LIMIT ${PAGE}`, [...params, after]);
           if (page.length < PAGE) {
-            if (pending.length > 0) yield toSegment(pending, width);
+            if (page.length > 0) yield toSegment(page, width);
             return;
           }
-          cursor = page[page.length - 1] as OfflineRow;
-          // The last key may go on in the next page: keep its rows back, so no run is split.
-          let cut = pending.length;
-          while (cut > 0 && (pending[cut - 1] as OfflineRow)[0] === cursor[0]) cut--;
+          const lastKey = (page[page.length - 1] as OfflineRow)[0];
+          let cut = page.length;
+          while (cut > 0 && (page[cut - 1] as OfflineRow)[0] === lastKey) cut--;
           if (cut > 0) {
-            yield toSegment(pending.slice(0, cut), width);
-            pending = pending.slice(cut);
+            yield toSegment(page.slice(0, cut), width);
+            after = (page[cut - 1] as OfflineRow)[0];
+          } else {
+            yield toSegment(
+              await db.queryArrays<OfflineRow>(`${select} AND key = $5 ${order}`, [...params, lastKey]),
+              width,
+            );
+            after = lastKey;
           }
         }
       },
@@ -273,7 +276,7 @@ function toSegment(rows: readonly OfflineRow[], width: number): OfflineSegment {
   const createdTime = new Float64Array(n);
   const encoded: string[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const [key, event, created, , vals] = rows[i] as OfflineRow;
+    const [key, event, created, vals] = rows[i] as OfflineRow;
     if (i === 0 || key !== keys[keys.length - 1]) {
       keys.push(key);
       offsets.push(i);
