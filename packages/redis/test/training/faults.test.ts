@@ -7,7 +7,7 @@ import { startWorkerProcess, type WorkerProcess } from "./worker-processes.js";
 
 const TRAINER = { name: "test.resumable", version: "1" };
 
-describe.skipIf(!redisServerAvailable)("the BullMQ executor and worker under faults (dedicated redis-server)", () => {
+describe.skipIf(!redisServerAvailable)("the BullMQ executor and worker on a dedicated redis-server: faults and the queue", () => {
   let redis: DedicatedRedis;
   let engine: TrainingEngine;
   let worker: WorkerProcess | undefined;
@@ -58,6 +58,29 @@ describe.skipIf(!redisServerAvailable)("the BullMQ executor and worker under fau
     await executor.close();
     const end = await worker.next((e) => e.event === "attempt-end" && e.jobId === job.ref.jobId);
     expect(end.outcome).toMatchObject({ status: "thrown", error: { code: "UNAVAILABLE", retryable: true } });
+    await host.stop?.();
+  }, 30_000);
+
+  it("removes a cancelled attempt that waits in the queue for a free worker: it never runs", async () => {
+    if (!worker) throw new Error("the first test starts the worker");
+    const host = createTrainingEngine({
+      executor: createBullmqExecutor({ connection: redis.url, prefix }),
+      inputs: new MemoryInputResolver(),
+      concurrency: 2,
+    });
+    await host.registerTrainer(resumableTrainer);
+    // The one worker (concurrency 1) is busy with the first job; the second waits in BullMQ's queue.
+    const busy = await host.submit({ trainer: TRAINER, params: { steps: 1000, sleepMs: 20 } });
+    await worker.next((e) => e.event === "attempt-start" && e.jobId === busy.ref.jobId);
+    const waiting = await host.submit({ trainer: TRAINER, params: { steps: 1, sleepMs: 0 } });
+    await new Promise<void>((resolve) =>
+      host.on("transition", (t) => t.job.jobId === waiting.ref.jobId && t.to === "RUNNING" && resolve()),
+    );
+    const cancelled = await host.cancel(waiting.ref.jobId, "not needed");
+    expect(cancelled.state).toBe("CANCELLED");
+    await host.cancel(busy.ref.jobId);
+    await worker.next((e) => e.event === "attempt-end" && e.jobId === busy.ref.jobId);
+    expect(worker.events.some((e) => e.jobId === waiting.ref.jobId)).toBe(false);
     await host.stop?.();
   }, 30_000);
 });
