@@ -19,13 +19,17 @@ async function probe(url: string): Promise<string | undefined> {
     retryStrategy: () => null,
     connectTimeout: 1000,
   });
-  client.on("error", () => {});
+  // The socket's own error (ECONNREFUSED ...) says more than the "Connection is closed." that follows.
+  let first: string | undefined;
+  client.on("error", (error: Error) => {
+    first ??= error.message;
+  });
   try {
     await client.connect();
     await client.ping();
     return undefined;
   } catch (error) {
-    return (error as Error).message;
+    return first ?? (error as Error).message;
   } finally {
     client.disconnect();
   }
