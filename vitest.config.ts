@@ -1,8 +1,11 @@
+import { defaultServerConditions } from "vite";
 import { defineConfig } from "vitest/config";
 
 // Workspace packages resolve to their TypeScript source through the "@mlstack/source" export
-// condition, so `npm test` needs no build step.
-const conditions = ["@mlstack/source", "node", "import", "module", "default"];
+// condition, so `npm test` needs no build step. Vite's default server conditions stay after it:
+// replacing them (e.g. with "import") makes CommonJS packages such as pg load ESM builds through
+// require(), which breaks them.
+const conditions = ["@mlstack/source", ...defaultServerConditions];
 
 export default defineConfig({
   resolve: { conditions },
