@@ -87,7 +87,7 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
   readonly #channel: string;
   readonly #deliveries = new Map<string, Delivery>();
   readonly #clock = new SystemClock();
-  readonly #pubsub: PubSub<HostToWorker>;
+  #pubsub: PubSub<HostToWorker> | undefined;
   readonly #redis: RedisOptions;
   #worker: Worker<AttemptJobData, ExecutionOutcome> | undefined;
   #stopped = false;
@@ -116,16 +116,22 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
     const { prefix, queueName } = this.#options;
     this.#channel = channelName(prefix, queueName, "worker", randomUUID());
     this.#redis = redisOptionsOf(options.connection);
-    this.#pubsub = new PubSub<HostToWorker>(this.#redis, this.#channel, (e) =>
-      this.#deliveries.get(deliveryKey(e.job, e.delivery))?.onMessage(e.message),
-    );
   }
 
-  /** Subscribes and starts taking attempts. */
+  /** Subscribes and starts taking attempts; `UNAVAILABLE` (retryable) when Redis cannot be reached. */
   async start(): Promise<void> {
     if (this.#stopped) throw new MlstackError("FAILED_PRECONDITION", "the worker is stopped");
     if (this.#worker) return;
-    await this.#pubsub.ready();
+    const pubsub = new PubSub<HostToWorker>(this.#redis, this.#channel, (e) =>
+      this.#deliveries.get(deliveryKey(e.job, e.delivery))?.onMessage(e.message),
+    );
+    try {
+      await pubsub.ready();
+    } catch (error) {
+      await pubsub.close();
+      throw error;
+    }
+    this.#pubsub = pubsub;
     const o = this.#options;
     this.#worker = new Worker<AttemptJobData, ExecutionOutcome>(
       o.queueName,
@@ -149,7 +155,7 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
     this.#stopped = true;
     await this.#worker?.close();
     await this.#executor.close();
-    await this.#pubsub.close();
+    await this.#pubsub?.close();
   }
 
   /** `ok` while it takes attempts, with how many run here. */
@@ -167,8 +173,9 @@ export class BullmqWorker extends TypedEmitter<BullmqWorkerEvents> {
     const id = job.id as string;
     const delivery = token ?? randomUUID();
     const key = deliveryKey(id, delivery);
+    const pubsub = this.#pubsub as PubSub<HostToWorker>;
     const send = (message: WorkerMessage) =>
-      this.#pubsub.publish<WorkerMessage>(data.replyTo, {
+      pubsub.publish<WorkerMessage>(data.replyTo, {
         job: id,
         delivery,
         message,
