@@ -183,7 +183,8 @@ describe.skipIf(!postgresAvailable)("PostgresDatabase on the server", () => {
     url.searchParams.set("application_name", app);
     const d = new PostgresDatabase({ connectionString: url.toString(), schema: server.schema(), maxConnections: 1 });
     try {
-      const sleeping = d.query("SELECT pg_sleep(10)");
+      // The handler is attached at once: the query fails while the loop below is still polling.
+      const sleeping = failure(d.query("SELECT pg_sleep(10)"));
       for (let i = 0; i < 500; i++) {
         const hit = await server.pool.query(
           "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query LIKE '%pg_sleep%' AND state = 'active'",
@@ -192,7 +193,7 @@ describe.skipIf(!postgresAvailable)("PostgresDatabase on the server", () => {
         if (hit.rowCount) break;
         await new Promise((r) => setTimeout(r, 5));
       }
-      const error = await failure(sleeping);
+      const error = await sleeping;
       expect([error.code, error.retryable]).toEqual(["UNAVAILABLE", true]);
       expect((await d.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
     } finally {
