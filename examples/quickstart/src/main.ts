@@ -1,28 +1,40 @@
-// The quickstart. Today it shows the contract every brick will share: a feature schema, a model
-// signature that consumes it, and the compatibility check the Stack composer runs between them.
-// It grows into the whole ML loop as the bricks land.
-import { compareSchemas, createUuidV7Generator, defineSchema, refKey } from "@mlstack/core";
+// The quickstart ML loop on embedded backends: `npm start` at the repository root runs it, and
+// `npm start -- --keep` keeps the bricks' files (and the drift report) under `.mlstack/` in the cwd.
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { runQuickstart } from "./loop.js";
 
-export function runQuickstart(log: (line: string) => void = console.log): { compatible: boolean } {
-  const features = defineSchema([
-    { name: "income", type: "float64" },
-    { name: "loan_amount", type: "float64" },
-    { name: "age", type: "int32" },
-    { name: "employer", type: "string", nullable: true },
-  ]);
-  const modelInput = defineSchema([
-    { name: "income", type: "float64" },
-    { name: "loan_amount", type: "float32" },
-    { name: "age", type: "int64" },
-    { name: "credit_score", type: "float64" },
-  ]);
-  const comparison = compareSchemas(features, modelInput);
-  log("feature schema → model signature:");
-  for (const issue of comparison.issues) log(`  ${issue.severity.padEnd(7)} ${issue.code.padEnd(18)} ${issue.message}`);
-  log(comparison.compatible ? "compatible" : "not compatible: fix the errors above before training");
-  const id = createUuidV7Generator()();
-  log(`a lineage ref: ${refKey({ kind: "run", runId: id })}`);
-  return { compatible: comparison.compatible };
+export { type QuickstartOptions, type QuickstartResult, runQuickstart } from "./loop.js";
+
+// What a previous `--keep` run left in `.mlstack/`; only these are replaced, nothing else there is touched.
+const KEPT = [
+  "data",
+  "artifacts",
+  "features.db",
+  "metadata.db",
+  "monitor.db",
+  "metadata.db.artifacts",
+  "drift-report.html",
+];
+
+async function main(argv: string[]): Promise<void> {
+  const keep = argv.includes("--keep");
+  let folder: string | undefined;
+  if (keep) {
+    folder = join(process.cwd(), ".mlstack");
+    await mkdir(folder, { recursive: true });
+    for (const name of KEPT) {
+      for (const suffix of ["", "-wal", "-shm"])
+        await rm(join(folder, name + suffix), { recursive: true, force: true });
+    }
+  }
+  await runQuickstart({ keep, ...(folder === undefined ? {} : { folder }) });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) runQuickstart();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,104 @@
+// Serving and monitoring: scores loans over HTTP with the Open Inference Protocol and logs every request
+// to the Monitor with its features, prediction and score.
+import type { DeploymentRef, ModelVersionRef, TrainingSetRef } from "@mlstack/core";
+import type { InferencePredictor } from "@mlstack/serving";
+import type { Bricks } from "./bricks.js";
+import { FEATURES, type Loan } from "./data-set.js";
+import { MODEL } from "./train.js";
+
+export const DEPLOYMENT: DeploymentRef = { kind: "deployment", name: MODEL };
+
+/** The linear runtime's signature: one FP64 matrix of the features in model order, one probability. */
+export const SIGNATURE = {
+  inputs: [{ name: "features", datatype: "FP64" as const, shape: [-1, FEATURES.length] }],
+  outputs: [{ name: "probability", datatype: "FP64" as const, shape: [-1] }],
+};
+
+/** Deploys `model` and registers the deployment with the Monitor, with the training set as reference. */
+export async function deployAndWatch(
+  bricks: Bricks,
+  model: ModelVersionRef,
+  reference: { rows: readonly Record<string, unknown>[]; trainingSet: TrainingSetRef },
+  windowMs: number,
+) {
+  const status = await bricks.serving.deploy({ name: MODEL, runtime: "linear", signature: SIGNATURE, model });
+  await bricks.monitor.registerDeployment({
+    deployment: DEPLOYMENT,
+    schema: {
+      fields: FEATURES.map((name) => ({ name, type: name === "age" ? ("int32" as const) : ("float64" as const) })),
+    },
+    prediction: { task: "classification", positiveLabel: "1" },
+    windowMs,
+  });
+  await bricks.monitor.setReference(DEPLOYMENT, {
+    rows: reference.rows.map((r) => Object.fromEntries(FEATURES.map((f) => [f, r[f]]))),
+    trainingSet: reference.trainingSet,
+  });
+  await bricks.monitor.putAlertRule({
+    deployment: DEPLOYMENT,
+    name: "dataset-drift",
+    metric: "dataset_drift",
+    comparison: ">=",
+    threshold: 1,
+    windowMs,
+  });
+  return status;
+}
+
+/** What one batch of traffic got back. */
+export interface TrafficResult {
+  readonly requests: number;
+  readonly predictions: number[];
+  /** Requests answered by each model version label. */
+  readonly versions: Record<string, number>;
+}
+
+/**
+ * Sends `loans` to the deployment over HTTP, `batchSize` rows per request (each caller keeps its
+ * routing key, so a traffic split is sticky), and logs every row to the Monitor at `timestamp`.
+ */
+export async function sendTraffic(
+  bricks: Bricks,
+  client: InferencePredictor,
+  loans: readonly Loan[],
+  options: { batchSize: number; timestamp: number; tag: string },
+): Promise<TrafficResult> {
+  const predictions: number[] = [];
+  const versions: Record<string, number> = {};
+  let requests = 0;
+  for (let at = 0; at < loans.length; at += options.batchSize) {
+    const batch = loans.slice(at, at + options.batchSize);
+    const id = `${options.tag}-${at / options.batchSize}`;
+    const response = await client.predict(
+      MODEL,
+      {
+        id,
+        inputs: [
+          {
+            name: "features",
+            datatype: "FP64",
+            shape: [batch.length, FEATURES.length],
+            data: batch.flatMap((l) => FEATURES.map((f) => l[f])),
+          },
+        ],
+      },
+      { routingKey: `applicant-${batch[0]?.applicant_id}` },
+    );
+    requests++;
+    const label = response.model_version ?? "?";
+    versions[label] = (versions[label] ?? 0) + 1;
+    const scores = (response.outputs[0]?.data ?? []) as number[];
+    predictions.push(...scores);
+    await bricks.monitor.log(
+      DEPLOYMENT,
+      batch.map((l, i) => ({
+        features: Object.fromEntries(FEATURES.map((f) => [f, l[f]])),
+        prediction: (scores[i] ?? 0) >= 0.5 ? 1 : 0,
+        score: scores[i] ?? Number.NaN,
+        requestId: `${id}/${i}`,
+        timestamp: options.timestamp,
+      })),
+    );
+  }
+  return { requests, predictions, versions };
+}
