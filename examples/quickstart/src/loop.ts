@@ -9,8 +9,9 @@ import { renderDriftReport } from "@mlstack/monitor";
 import { createInferenceClient, createInferenceServer } from "@mlstack/serving";
 import { openBricks } from "./bricks.js";
 import { generateLoans } from "./data-set.js";
+import { retrainAndCanary } from "./retrain.js";
 import { DEPLOYMENT, deployAndWatch, sendTraffic } from "./serve.js";
-import { logRun, MODEL, REPO, sweepL2, trainOnce, versionAndBuildTrainingSet } from "./train.js";
+import { logRun, MODEL, REPO, registerModel, sweepL2, versionAndBuildTrainingSet } from "./train.js";
 
 /** Options of {@link runQuickstart}. */
 export interface QuickstartOptions {
@@ -33,12 +34,14 @@ export interface QuickstartResult {
   trainingSets: string[];
   trials: number;
   champion: ModelVersionRef;
-  challenger: ModelVersionRef;
+  /** The model retrained after the drift alert (absent when no alert fired). */
+  challenger?: ModelVersionRef;
   predictions: number;
   driftDetected: boolean;
   driftedColumns: string[];
   alertsFired: string[];
-  canary: { traffic: Record<string, number>; answered: Record<string, number> };
+  /** The canary's split and how many requests each version answered (absent when no alert fired). */
+  canary?: { traffic: Record<string, number>; answered: Record<string, number> };
   lineage: string[];
   reportPath: string;
 }
@@ -54,7 +57,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
   const clock = new SystemClock();
   const began = clock.now();
   let stepNo = 0;
-  const step = (what: string) => progress(`[${++stepNo}/11 ${((clock.now() - began) / 1000).toFixed(1)}s] ${what}`);
+  const step = (what: string) => progress(`[${++stepNo}/10 ${((clock.now() - began) / 1000).toFixed(1)}s] ${what}`);
 
   const folder = options.folder ?? (await mkdtemp(join(tmpdir(), "mlstack-quickstart-")));
   const random = createRandom(options.seed ?? 42);
@@ -83,9 +86,8 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
 
     step("MetadataStore: registering the best model as champion");
     await bricks.metadata.createRegisteredModel(MODEL);
-    const mv1 = await bricks.metadata.createModelVersion(MODEL, { source: bestRun.artifact, runId: bestRun.runId });
-    await bricks.metadata.setAlias(MODEL, "champion", mv1.version, { expected: null, by: "quickstart" });
-    const champion: ModelVersionRef = { kind: "model-version", model: MODEL, version: mv1.version };
+    const champion = await registerModel(bricks, bestRun);
+    await bricks.metadata.setAlias(MODEL, "champion", champion.version, { expected: null, by: "quickstart" });
     log(`registered         ${refKey(champion)} (l2=${sweep.bestL2}, alias champion)`);
 
     step("ServingEngine: deploying the champion, serving over HTTP (Open Inference Protocol)");
@@ -125,36 +127,28 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     }
     log(`alerts fired       ${fired.join("; ") || "none"}`);
 
-    step("Retraining on the new data commit");
-    const february = generateLoans(random, { count: 4000, firstId: 300_001, start: START + 31 * DAY, shift: true });
-    const v2 = await versionAndBuildTrainingSet(
-      bricks,
-      february,
-      "applications/2026-02.jsonl",
-      "February applications (after the downturn)",
-    );
-    const job = await trainOnce(bricks, v2, sweep.bestL2);
-    const run2 = await logRun(bricks, experiment.experimentId, job, v2);
-    const mv2 = await bricks.metadata.createModelVersion(MODEL, { source: run2.artifact, runId: run2.runId });
-    const challenger: ModelVersionRef = { kind: "model-version", model: MODEL, version: mv2.version };
-    log(`data commit        ${refKey(v2.commit)}`);
-    log(`registered         ${refKey(challenger)} (auc=${run2.metrics.auc?.toFixed(4)} on the new data)`);
-
-    step("ServingEngine: canary 90/10");
-    const canary = await bricks.serving.update(MODEL, {
-      traffic: [
-        { model: champion, weight: 90 },
-        { model: challenger, weight: 10 },
-      ],
-    });
-    const split = Object.fromEntries(canary.traffic.map((t) => [t.version, t.weight]));
-    const probe = generateLoans(random, { count: 400, firstId: 400_001, start: START + 62 * DAY, shift: true });
-    const canaryTraffic = await sendTraffic(bricks, client, probe, { batchSize: 1, timestamp: shifted, tag: "canary" });
-    log(`canary             split ${JSON.stringify(split)}, answered ${JSON.stringify(canaryTraffic.versions)}`);
+    // The alert is what retrains: no alert, no new model.
+    let retrained: Awaited<ReturnType<typeof retrainAndCanary>> | undefined;
+    if (fired.length > 0) {
+      step("Alert: retraining on a new data commit, then a 90/10 canary");
+      retrained = await retrainAndCanary(bricks, client, random, {
+        experimentId: experiment.experimentId,
+        l2: sweep.bestL2,
+        champion,
+        timestamp: shifted,
+      });
+      log(`data commit        ${refKey(retrained.set.commit)}`);
+      log(`registered         ${refKey(retrained.challenger)} (auc=${retrained.auc?.toFixed(4)} on the new data)`);
+      log(
+        `canary             split ${JSON.stringify(retrained.split)}, answered ${JSON.stringify(retrained.traffic.versions)}`,
+      );
+    } else {
+      step("No alert: the champion keeps serving");
+    }
 
     step("MetadataStore: lineage of the served models, upstream");
     const lineage: string[] = [];
-    for (const ref of [champion, challenger]) {
+    for (const ref of retrained ? [champion, retrained.challenger] : [champion]) {
       const graph = await bricks.metadata.lineage(ref, { direction: "upstream" });
       for (const line of describeLineage(graph, refKey(ref))) {
         log(line);
@@ -167,19 +161,26 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     await writeFile(reportPath, renderDriftReport(drift));
     log(`drift report       ${reportPath}${options.keep ? "" : " (removed at exit; pass --keep to keep it)"}`);
     progress(`done in ${((clock.now() - began) / 1000).toFixed(1)} s`);
+    const sets = retrained ? [v1, retrained.set] : [v1];
     return {
       folder,
-      dataCommits: [refKey(v1.commit), refKey(v2.commit)],
-      trainingSets: [refKey(v1.trainingSet), refKey(v2.trainingSet)],
+      dataCommits: sets.map((v) => refKey(v.commit)),
+      trainingSets: sets.map((v) => refKey(v.trainingSet)),
       trials: sweep.jobs.length,
       champion,
-      challenger,
       predictions:
-        calmTraffic.predictions.length + shiftedTraffic.predictions.length + canaryTraffic.predictions.length,
+        calmTraffic.predictions.length +
+        shiftedTraffic.predictions.length +
+        (retrained?.traffic.predictions.length ?? 0),
       driftDetected: drift.dataset.status === "drift",
       driftedColumns: drift.dataset.driftedColumns,
       alertsFired: fired,
-      canary: { traffic: split, answered: canaryTraffic.versions },
+      ...(retrained
+        ? {
+            challenger: retrained.challenger,
+            canary: { traffic: retrained.split, answered: retrained.traffic.versions },
+          }
+        : {}),
       lineage,
       reportPath,
     };

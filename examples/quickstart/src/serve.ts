@@ -1,6 +1,7 @@
 // Serving and monitoring: scores loans over HTTP with the Open Inference Protocol and logs every request
 // to the Monitor with its features, prediction and score.
 import type { DeploymentRef, ModelVersionRef, TrainingSetRef } from "@mlstack/core";
+import type { ModelSignature } from "@mlstack/metadata";
 import type { InferencePredictor } from "@mlstack/serving";
 import type { Bricks } from "./bricks.js";
 import { FEATURES, type Loan } from "./data-set.js";
@@ -8,11 +9,16 @@ import { MODEL } from "./train.js";
 
 export const DEPLOYMENT: DeploymentRef = { kind: "deployment", name: MODEL };
 
-/** The linear runtime's signature: one FP64 matrix of the features in model order, one probability. */
-export const SIGNATURE = {
-  inputs: [{ name: "features", datatype: "FP64" as const, shape: [-1, FEATURES.length] }],
-  outputs: [{ name: "probability", datatype: "FP64" as const, shape: [-1] }],
-};
+/**
+ * The registry keeps a model's signature as core Schemas (a field per feature); the linear runtime wants
+ * Open Inference Protocol tensors: one FP64 matrix of the input fields in order, one FP64 vector per output.
+ */
+export function tensorSignature(signature: ModelSignature) {
+  return {
+    inputs: [{ name: "features", datatype: "FP64" as const, shape: [-1, signature.inputs.fields.length] }],
+    outputs: signature.outputs.fields.map((f) => ({ name: f.name, datatype: "FP64" as const, shape: [-1] })),
+  };
+}
 
 /** Deploys `model` and registers the deployment with the Monitor, with the training set as reference. */
 export async function deployAndWatch(
@@ -21,7 +27,14 @@ export async function deployAndWatch(
   reference: { rows: readonly Record<string, unknown>[]; trainingSet: TrainingSetRef },
   windowMs: number,
 ) {
-  const status = await bricks.serving.deploy({ name: MODEL, runtime: "linear", signature: SIGNATURE, model });
+  const { signature } = await bricks.metadata.getModelVersion(model.model, model.version);
+  if (!signature) throw new Error(`${model.model}/${model.version} was registered without a signature`);
+  const status = await bricks.serving.deploy({
+    name: MODEL,
+    runtime: "linear",
+    signature: tensorSignature(signature),
+    model,
+  });
   await bricks.monitor.registerDeployment({
     deployment: DEPLOYMENT,
     schema: {

@@ -1,6 +1,6 @@
 // Data → features → training → metadata: versions a batch of loans, turns it into a point-in-time training
 // set, trains on it and records each training job as a MetadataStore run.
-import type { DataCommitRef, TrainingSetRef } from "@mlstack/core";
+import type { DataCommitRef, ModelVersionRef, TrainingSetRef } from "@mlstack/core";
 import type { TrainingJob } from "@mlstack/training";
 import type { Bricks } from "./bricks.js";
 import { FEATURES, type Loan, loanSchema } from "./data-set.js";
@@ -130,5 +130,15 @@ export async function logRun(bricks: Bricks, experimentId: string, job: Training
   // The trainer wrote the model into the shared artifact store; the run logs the same bytes (stored once).
   const artifact = await metadata.logArtifact(run.runId, "model.json", await bricks.artifacts.get(model));
   await metadata.endRun(run.runId, "FINISHED");
-  return { runId: run.runId, params, artifact, metrics: job.result?.metrics ?? {} };
+  return { runId: run.runId, params, artifact, signature: job.result?.signature, metrics: job.result?.metrics ?? {} };
+}
+
+/** Registers a logged run's model as the next version of {@link MODEL}, with the trainer's signature. */
+export async function registerModel(bricks: Bricks, run: Awaited<ReturnType<typeof logRun>>): Promise<ModelVersionRef> {
+  const version = await bricks.metadata.createModelVersion(MODEL, {
+    source: run.artifact,
+    runId: run.runId,
+    ...(run.signature ? { signature: run.signature } : {}),
+  });
+  return { kind: "model-version", model: MODEL, version: version.version };
 }
