@@ -123,7 +123,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     );
     for (const c of drift.columns) {
       const score = Number.isNaN(c.score) ? "n/a" : c.score.toFixed(4);
-      log(`  ${c.column.padEnd(13)} ${c.method.padEnd(12)} ${score.padStart(7)}  ${c.status}`);
+      log(`  ${c.column.padEnd(13)} ${c.method.padEnd(14)} ${score.padStart(7)}  ${c.status}`);
     }
     log(`alerts fired       ${fired.join("; ") || "none"}`);
 
