@@ -61,9 +61,15 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
 
   const folder = options.folder ?? (await mkdtemp(join(tmpdir(), "mlstack-quickstart-")));
   const random = createRandom(options.seed ?? 42);
-  const bricks = await openBricks(folder);
-  const server = await createInferenceServer(bricks.serving);
+  // Closed in reverse order whatever happens; a failure to close fails the run only if the loop succeeded.
+  const resources: { close(): Promise<void> }[] = [];
+  let result: QuickstartResult;
+  let failure: unknown;
   try {
+    const bricks = await openBricks(folder);
+    resources.push(bricks);
+    const server = await createInferenceServer(bricks.serving);
+    resources.push(server);
     step("DataEngine: versioning 4,000 loan applications as a table");
     await bricks.data.createRepo(REPO);
     const january = generateLoans(random, { count: 4000, firstId: 1, start: START });
@@ -162,7 +168,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     log(`drift report       ${reportPath}${options.keep ? "" : " (removed at exit; pass --keep to keep it)"}`);
     progress(`done in ${((clock.now() - began) / 1000).toFixed(1)} s`);
     const sets = retrained ? [v1, retrained.set] : [v1];
-    return {
+    result = {
       folder,
       dataCommits: sets.map((v) => refKey(v.commit)),
       trainingSets: sets.map((v) => refKey(v.trainingSet)),
@@ -185,10 +191,11 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
       reportPath,
     };
   } finally {
-    await server.close();
-    await bricks.close();
+    for (const resource of resources.reverse()) await resource.close().catch((e: unknown) => (failure ??= e));
     if (!options.keep) await rm(folder, { recursive: true, force: true });
   }
+  if (failure !== undefined) throw failure;
+  return result;
 }
 
 /** One line per hop: each execution with the artifacts it read and wrote, from the start ref upstream. */

@@ -37,7 +37,7 @@ it("runs the whole loop: drift detected, retrained, canaried, lineage back to th
     expect(result.lineage.join("\n")).toContain(result.trainingSets[1]);
     // The report is a page with the drift table.
     const html = await readFile(result.reportPath, "utf8");
-    expect(html).toContain("<table");
+    expect(html).toContain('<table id="statistics">');
     for (const column of result.driftedColumns) expect(html).toContain(column);
   } finally {
     await rm(folder, { recursive: true, force: true });
