@@ -3,7 +3,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRandom, type ModelVersionRef, refKey, SystemClock } from "@mlstack/core";
+import { createRandom, MlstackError, type ModelVersionRef, refKey, SystemClock } from "@mlstack/core";
 import type { LineageGraph } from "@mlstack/metadata";
 import { renderDriftReport } from "@mlstack/monitor";
 import { createInferenceClient, createInferenceServer } from "@mlstack/serving";
@@ -88,7 +88,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
       const { auc, log_loss } = run.metrics;
       log(`  run ${run.runId}  l2=${run.params.l2}  auc=${auc?.toFixed(4)}  log_loss=${log_loss?.toFixed(4)}`);
     }
-    if (!bestRun) throw new Error("the best trial has no run");
+    if (!bestRun) throw new MlstackError("INTERNAL", "the best trial has no run");
 
     step("MetadataStore: registering the best model as champion");
     await bricks.metadata.createRegisteredModel(MODEL);

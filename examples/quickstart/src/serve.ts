@@ -1,6 +1,6 @@
 // Serving and monitoring: scores loans over HTTP with the Open Inference Protocol and logs every request
 // to the Monitor with its features, prediction and score.
-import type { DeploymentRef, ModelVersionRef, TrainingSetRef } from "@mlstack/core";
+import { type DeploymentRef, MlstackError, type ModelVersionRef, type TrainingSetRef } from "@mlstack/core";
 import type { ModelSignature } from "@mlstack/metadata";
 import type { InferencePredictor } from "@mlstack/serving";
 import type { Bricks } from "./bricks.js";
@@ -28,7 +28,8 @@ export async function deployAndWatch(
   windowMs: number,
 ) {
   const { signature } = await bricks.metadata.getModelVersion(model.model, model.version);
-  if (!signature) throw new Error(`${model.model}/${model.version} was registered without a signature`);
+  if (!signature)
+    throw new MlstackError("FAILED_PRECONDITION", `${model.model}/${model.version} was registered without a signature`);
   const status = await bricks.serving.deploy({
     name: MODEL,
     runtime: "linear",

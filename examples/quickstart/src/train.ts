@@ -1,6 +1,6 @@
 // Data → features → training → metadata: versions a batch of loans, turns it into a point-in-time training
 // set, trains on it and records each training job as a MetadataStore run.
-import type { DataCommitRef, ModelVersionRef, TrainingSetRef } from "@mlstack/core";
+import { type DataCommitRef, MlstackError, type ModelVersionRef, type TrainingSetRef } from "@mlstack/core";
 import type { TrainingJob } from "@mlstack/training";
 import type { Bricks } from "./bricks.js";
 import { FEATURES, type Loan, loanSchema } from "./data-set.js";
@@ -74,7 +74,7 @@ export async function versionAndBuildTrainingSet(
   return { commit: commit.ref, trainingSet: set.ref, rows: set.rows };
 }
 
-/** Runs a grid sweep over the L2 strength; returns every trial's job, best first, and the best l2. */
+/** Runs a grid sweep over the L2 strength; returns every trial's job in trial order, the best one and its l2. */
 export async function sweepL2(bricks: Bricks, set: VersionedTrainingSet, l2Values: number[]) {
   const result = await bricks.training.sweep({
     trainer: TRAINER,
@@ -87,7 +87,7 @@ export async function sweepL2(bricks: Bricks, set: VersionedTrainingSet, l2Value
     parallelism: 2,
     inputs: [set.trainingSet],
   });
-  if (!result.best) throw new Error(`the sweep found no model: ${result.stoppedReason}`);
+  if (!result.best) throw new MlstackError("FAILED_PRECONDITION", `the sweep found no model: ${result.stoppedReason}`);
   const jobs = await Promise.all(result.trials.map((t) => bricks.training.getJob(t.job.jobId)));
   return { jobs, best: await bricks.training.getJob(result.best.job.jobId), bestL2: result.best.params.l2 as number };
 }
@@ -110,7 +110,8 @@ export async function trainOnce(bricks: Bricks, set: VersionedTrainingSet, l2: n
 export async function logRun(bricks: Bricks, experimentId: string, job: TrainingJob, set: VersionedTrainingSet) {
   const { metadata, training } = bricks;
   const model = job.result?.model;
-  if (job.state !== "SUCCEEDED" || !model) throw new Error(`training job ${job.ref.jobId} ended ${job.state}`);
+  if (job.state !== "SUCCEEDED" || !model)
+    throw new MlstackError("FAILED_PRECONDITION", `training job ${job.ref.jobId} ended ${job.state}`);
   const params = job.reproducibility.params as Record<string, unknown>;
   const run = await metadata.createRun({ experimentId, name: `l2=${params.l2}` });
   await metadata.logInputs(run.runId, [set.commit, set.trainingSet]);
