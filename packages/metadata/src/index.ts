@@ -27,4 +27,5 @@ export { createMemoryMetadataStore, MemoryMetadataStore } from "./memory-metadat
 export * from "./schemas.js";
 export * from "./spec.js";
 export { MemoryMetadataStorage } from "./storage/memory.js";
-export type { MetadataStorage, MetadataTx, StorageRunQuery, StoredModel } from "./storage/spec.js";
+export type { Awaitable, MetadataStorage, MetadataTx, StorageRunQuery, StoredModel } from "./storage/spec.js";
+export { TransactionLock } from "./storage/transaction-lock.js";

@@ -28,16 +28,16 @@ export async function logArtifact(
     throw new MlstackError("INVALID_ARGUMENT", "artifact data must be a Uint8Array or an AsyncIterable of them");
   }
   const artifacts = store(ctx);
-  await ctx.storage.read((tx) => requireLiveRun(tx, q.runId));
+  await ctx.storage.read(async (tx) => await requireLiveRun(tx, q.runId));
   const ref = await artifacts.put(data);
   const record: RunArtifact = { runId: q.runId, path: q.path, ref, loggedAt: ctx.clock.now() };
-  await ctx.storage.write((tx) => {
-    requireLiveRun(tx, q.runId);
-    tx.putRunArtifact(record);
+  await ctx.storage.write(async (tx) => {
+    await requireLiveRun(tx, q.runId);
+    await tx.putRunArtifact(record);
     const key = refKey(ref);
-    if (tx.getArtifactNodes([key]).length === 0) tx.putArtifactNode({ key, ref, properties: {} });
+    if ((await tx.getArtifactNodes([key])).length === 0) await tx.putArtifactNode({ key, ref, properties: {} });
     const event = { artifact: key, execution: runExecutionId(q.runId), type: "output" as const };
-    if (!tx.hasEvent(event)) tx.insertEvent(event);
+    if (!(await tx.hasEvent(event))) await tx.insertEvent(event);
   });
   return ref;
 }
@@ -46,9 +46,9 @@ export async function logArtifact(
 export async function listArtifacts(ctx: EngineContext, runId: string, prefix?: string): Promise<RunArtifact[]> {
   const id = parseInput(idSchema, runId, "run id");
   const p = parseInput(z.string().max(250).optional(), prefix, "artifact path prefix");
-  const all = await ctx.storage.read((tx) => {
-    requireRun(tx, id);
-    return tx.listRunArtifacts(id);
+  const all = await ctx.storage.read(async (tx) => {
+    await requireRun(tx, id);
+    return await tx.listRunArtifacts(id);
   });
   return p === undefined ? all : all.filter((a) => a.path.startsWith(p));
 }
@@ -57,9 +57,9 @@ export async function listArtifacts(ctx: EngineContext, runId: string, prefix?: 
 export async function readArtifact(ctx: EngineContext, runId: string, path: string): Promise<Uint8Array> {
   const q = parseInput(pathInput, { runId, path }, "artifact");
   const artifacts = store(ctx);
-  const record = await ctx.storage.read((tx) => {
-    requireRun(tx, q.runId);
-    return tx.getRunArtifact(q.runId, q.path);
+  const record = await ctx.storage.read(async (tx) => {
+    await requireRun(tx, q.runId);
+    return await tx.getRunArtifact(q.runId, q.path);
   });
   if (!record) throw new MlstackError("NOT_FOUND", `run ${q.runId} has no artifact at ${q.path}`, { details: q });
   return artifacts.get(record.ref);

@@ -23,15 +23,15 @@ export function experimentContextId(experimentId: string): string {
 }
 
 /** The run, or `NOT_FOUND`. */
-export function requireRun(tx: MetadataTx, runId: string): RunInfo {
-  const run = tx.getRunInfo(runId);
+export async function requireRun(tx: MetadataTx, runId: string): Promise<RunInfo> {
+  const run = await tx.getRunInfo(runId);
   if (!run) throw new MlstackError("NOT_FOUND", `no run ${runId}`, { details: { runId } });
   return run;
 }
 
 /** The run if it can be written to: `NOT_FOUND` when absent, `FAILED_PRECONDITION` when deleted. */
-export function requireLiveRun(tx: MetadataTx, runId: string): RunInfo {
-  const run = requireRun(tx, runId);
+export async function requireLiveRun(tx: MetadataTx, runId: string): Promise<RunInfo> {
+  const run = await requireRun(tx, runId);
   if (run.lifecycle === "deleted") {
     throw new MlstackError("FAILED_PRECONDITION", `run ${runId} is deleted; restore it before writing to it`, {
       details: { runId },

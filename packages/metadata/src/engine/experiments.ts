@@ -2,7 +2,7 @@ import { MlstackError, parseInput } from "@mlstack/core";
 import { z } from "zod";
 import { createExperimentSchema, idSchema, keySchema, searchExperimentsSchema, tagValueSchema } from "../schemas.js";
 import type { CreateExperimentInput, Experiment, Page, SearchExperimentsInput } from "../spec.js";
-import type { MetadataTx } from "../storage/spec.js";
+import type { Awaitable, MetadataTx } from "../storage/spec.js";
 import type { EngineContext } from "./context.js";
 import { experimentContextId } from "./context.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
@@ -10,14 +10,14 @@ import { compareCodePoints, compileLike } from "./run-filter.js";
 
 const nameSchema = createExperimentSchema.shape.name;
 
-function requireExperiment(tx: MetadataTx, experimentId: string): Experiment {
-  const e = tx.getExperiment(experimentId);
+async function requireExperiment(tx: MetadataTx, experimentId: string): Promise<Experiment> {
+  const e = await tx.getExperiment(experimentId);
   if (!e) throw new MlstackError("NOT_FOUND", `no experiment ${experimentId}`, { details: { experimentId } });
   return e;
 }
 
-function requireFreeName(tx: MetadataTx, name: string): void {
-  const other = tx.getExperimentByName(name);
+async function requireFreeName(tx: MetadataTx, name: string): Promise<void> {
+  const other = await tx.getExperimentByName(name);
   if (other) {
     throw new MlstackError("ALREADY_EXISTS", `an experiment named "${name}" exists (${other.lifecycle})`, {
       details: { name, experimentId: other.experimentId, lifecycle: other.lifecycle },
@@ -26,8 +26,8 @@ function requireFreeName(tx: MetadataTx, name: string): void {
 }
 
 // Keeps the experiment's lineage context in step with its name.
-function putContext(tx: MetadataTx, e: Experiment): void {
-  tx.putContext({ id: experimentContextId(e.experimentId), type: "experiment", name: e.name, properties: {} });
+async function putContext(tx: MetadataTx, e: Experiment): Promise<void> {
+  await tx.putContext({ id: experimentContextId(e.experimentId), type: "experiment", name: e.name, properties: {} });
 }
 
 /** Creates an experiment; the name must be unused by active and deleted experiments alike. */
@@ -42,10 +42,10 @@ export async function createExperiment(ctx: EngineContext, input: CreateExperime
     createdAt: now,
     updatedAt: now,
   };
-  return ctx.storage.write((tx) => {
-    requireFreeName(tx, name);
-    tx.putExperiment(experiment);
-    putContext(tx, experiment);
+  return ctx.storage.write(async (tx) => {
+    await requireFreeName(tx, name);
+    await tx.putExperiment(experiment);
+    await putContext(tx, experiment);
     return experiment;
   });
 }
@@ -53,14 +53,14 @@ export async function createExperiment(ctx: EngineContext, input: CreateExperime
 /** The experiment, or `NOT_FOUND`. */
 export async function getExperiment(ctx: EngineContext, experimentId: string): Promise<Experiment> {
   const id = parseInput(idSchema, experimentId, "experiment id");
-  return ctx.storage.read((tx) => requireExperiment(tx, id));
+  return ctx.storage.read(async (tx) => await requireExperiment(tx, id));
 }
 
 /** The experiment with this name (active or deleted), or `NOT_FOUND`. */
 export async function getExperimentByName(ctx: EngineContext, name: string): Promise<Experiment> {
   const n = parseInput(nameSchema, name, "experiment name");
-  return ctx.storage.read((tx) => {
-    const e = tx.getExperimentByName(n);
+  return ctx.storage.read(async (tx) => {
+    const e = await tx.getExperimentByName(n);
     if (!e) throw new MlstackError("NOT_FOUND", `no experiment named "${n}"`, { details: { name: n } });
     return e;
   });
@@ -77,7 +77,7 @@ export async function searchExperiments(
   const pageSize = q.pageSize ?? 100;
   const lifecycle = q.lifecycle ?? "active";
   const match = q.nameLike === undefined ? () => true : compileLike(q.nameLike);
-  const all = await ctx.storage.read((tx) => tx.listExperiments());
+  const all = await ctx.storage.read(async (tx) => await tx.listExperiments());
   const hits = all
     .filter((e) => (lifecycle === "all" || e.lifecycle === lifecycle) && match(e.name))
     .sort((a, b) => compareCodePoints(a.name, b.name));
@@ -89,13 +89,13 @@ export async function searchExperiments(
 async function update(
   ctx: EngineContext,
   experimentId: string,
-  change: (e: Experiment, tx: MetadataTx) => Experiment,
+  change: (e: Experiment, tx: MetadataTx) => Awaitable<Experiment>,
 ): Promise<Experiment> {
   const id = parseInput(idSchema, experimentId, "experiment id");
-  return ctx.storage.write((tx) => {
-    const next = { ...change(requireExperiment(tx, id), tx), updatedAt: ctx.clock.now() };
-    tx.putExperiment(next);
-    putContext(tx, next);
+  return ctx.storage.write(async (tx) => {
+    const next = { ...(await change(await requireExperiment(tx, id), tx)), updatedAt: ctx.clock.now() };
+    await tx.putExperiment(next);
+    await putContext(tx, next);
     return next;
   });
 }
@@ -103,8 +103,8 @@ async function update(
 /** Renames an experiment; the new name must be unused. */
 export function renameExperiment(ctx: EngineContext, experimentId: string, name: string): Promise<Experiment> {
   const n = parseInput(nameSchema, name, "experiment name");
-  return update(ctx, experimentId, (e, tx) => {
-    if (e.name !== n) requireFreeName(tx, n);
+  return update(ctx, experimentId, async (e, tx) => {
+    if (e.name !== n) await requireFreeName(tx, n);
     return { ...e, name: n };
   });
 }

@@ -10,25 +10,25 @@ import type {
   LineageQueryOptions,
   LineageSubgraphInput,
 } from "../spec.js";
-import type { MetadataTx } from "../storage/spec.js";
+import type { Awaitable, MetadataTx } from "../storage/spec.js";
 import type { EngineContext } from "./context.js";
 
 function missing(what: string, id: string): MlstackError {
   return new MlstackError("NOT_FOUND", `no lineage ${what} ${id}`, { details: { [what]: id } });
 }
 
-function requireArtifact(tx: MetadataTx, key: string): void {
-  if (tx.getArtifactNodes([key]).length === 0) throw missing("artifact", key);
+async function requireArtifact(tx: MetadataTx, key: string): Promise<void> {
+  if ((await tx.getArtifactNodes([key])).length === 0) throw missing("artifact", key);
 }
-function requireExecution(tx: MetadataTx, id: string): void {
-  if (tx.getExecutions([id]).length === 0) throw missing("execution", id);
+async function requireExecution(tx: MetadataTx, id: string): Promise<void> {
+  if ((await tx.getExecutions([id])).length === 0) throw missing("execution", id);
 }
-function requireContext(tx: MetadataTx, id: string): void {
-  if (tx.getContexts([id]).length === 0) throw missing("context", id);
+async function requireContext(tx: MetadataTx, id: string): Promise<void> {
+  if ((await tx.getContexts([id])).length === 0) throw missing("context", id);
 }
 
 // Adding child → parent closes a cycle when child is already an ancestor of parent (or is parent).
-function closesCycle(tx: MetadataTx, child: string, parent: string): boolean {
+async function closesCycle(tx: MetadataTx, child: string, parent: string): Promise<boolean> {
   const stack = [parent];
   const seen = new Set<string>();
   while (stack.length > 0) {
@@ -36,7 +36,7 @@ function closesCycle(tx: MetadataTx, child: string, parent: string): boolean {
     if (c === child) return true;
     if (seen.has(c)) continue;
     seen.add(c);
-    stack.push(...tx.parentContexts(c));
+    stack.push(...(await tx.parentContexts(c)));
   }
   return false;
 }
@@ -48,27 +48,31 @@ function closesCycle(tx: MetadataTx, child: string, parent: string): boolean {
  */
 export async function putLineage(ctx: EngineContext, subgraph: LineageSubgraphInput): Promise<void> {
   const g = parseInput(lineageSubgraphSchema, subgraph, "lineage subgraph");
-  await ctx.storage.write((tx) => {
+  await ctx.storage.write(async (tx) => {
     for (const a of g.artifacts ?? []) {
       const key = refKey(a.ref);
-      const [old] = tx.getArtifactNodes([key]);
-      tx.putArtifactNode({ key, ref: a.ref, properties: { ...old?.properties, ...a.properties } });
+      const [old] = await tx.getArtifactNodes([key]);
+      await tx.putArtifactNode({ key, ref: a.ref, properties: { ...old?.properties, ...a.properties } });
     }
     const nodes: Array<
-      [(ids: string[]) => Array<LineageExecution | LineageContext>, (n: LineageExecution) => void, typeof g.executions]
+      [
+        (ids: string[]) => Awaitable<Array<LineageExecution | LineageContext>>,
+        (n: LineageExecution) => Awaitable<void>,
+        typeof g.executions,
+      ]
     > = [
       [(ids) => tx.getExecutions(ids), (n) => tx.putExecution(n), g.executions],
       [(ids) => tx.getContexts(ids), (n) => tx.putContext(n), g.contexts],
     ];
     for (const [get, put, list] of nodes) {
       for (const n of list ?? []) {
-        const [old] = get([n.id]);
+        const [old] = await get([n.id]);
         if (old && old.type !== n.type) {
           throw new MlstackError("CONFLICT", `lineage node ${n.id} has type ${old.type}, not ${n.type}`, {
             details: { id: n.id, type: old.type, requested: n.type },
           });
         }
-        put({
+        await put({
           id: n.id,
           type: n.type,
           name: n.name ?? old?.name ?? n.id,
@@ -78,9 +82,9 @@ export async function putLineage(ctx: EngineContext, subgraph: LineageSubgraphIn
     }
     for (const e of g.events ?? []) {
       const event: LineageEvent = { artifact: refKey(e.artifact), execution: e.execution, type: e.type };
-      requireArtifact(tx, event.artifact);
-      requireExecution(tx, event.execution);
-      if (tx.hasEvent(event)) {
+      await requireArtifact(tx, event.artifact);
+      await requireExecution(tx, event.execution);
+      if (await tx.hasEvent(event)) {
         throw new MlstackError(
           "ALREADY_EXISTS",
           `the ${event.type} event ${event.artifact} ↔ ${event.execution} exists`,
@@ -89,27 +93,27 @@ export async function putLineage(ctx: EngineContext, subgraph: LineageSubgraphIn
           },
         );
       }
-      tx.insertEvent(event);
+      await tx.insertEvent(event);
     }
     const attributions = (g.attributions ?? []).map((a) => ({ artifact: refKey(a.artifact), context: a.context }));
     for (const a of attributions) {
-      requireArtifact(tx, a.artifact);
-      requireContext(tx, a.context);
+      await requireArtifact(tx, a.artifact);
+      await requireContext(tx, a.context);
     }
     for (const a of g.associations ?? []) {
-      requireExecution(tx, a.execution);
-      requireContext(tx, a.context);
+      await requireExecution(tx, a.execution);
+      await requireContext(tx, a.context);
     }
-    tx.putMemberships(attributions, g.associations ?? []);
+    await tx.putMemberships(attributions, g.associations ?? []);
     for (const { child, parent } of g.parentContexts ?? []) {
-      requireContext(tx, child);
-      requireContext(tx, parent);
-      if (closesCycle(tx, child, parent)) {
+      await requireContext(tx, child);
+      await requireContext(tx, parent);
+      if (await closesCycle(tx, child, parent)) {
         throw new MlstackError("INVALID_ARGUMENT", `making ${parent} a parent of ${child} would close a cycle`, {
           details: { child, parent },
         });
       }
-      tx.putParentContext(child, parent);
+      await tx.putParentContext(child, parent);
     }
   });
 }
@@ -117,14 +121,14 @@ export async function putLineage(ctx: EngineContext, subgraph: LineageSubgraphIn
 type Direction = "upstream" | "downstream";
 
 // Breadth-first over events, one storage query per hop.
-function walk(
+async function walk(
   tx: MetadataTx,
   artifacts: Set<string>,
   executions: Set<string>,
   events: Map<string, LineageEvent>,
   direction: Direction,
   maxHops: number,
-): void {
+): Promise<void> {
   let frontierA = [...artifacts];
   let frontierE = [...executions];
   const seenA = new Set(frontierA);
@@ -134,7 +138,7 @@ function walk(
     const inE = new Set(frontierE);
     const nextA: string[] = [];
     const nextE: string[] = [];
-    for (const ev of tx.eventsOf(frontierA, frontierE)) {
+    for (const ev of await tx.eventsOf(frontierA, frontierE)) {
       // Upstream: an artifact's producer (output event), an execution's inputs. Downstream: the reverse.
       const fromArtifact = inA.has(ev.artifact) && (ev.type === "output") === (direction === "upstream");
       const fromExecution = inE.has(ev.execution) && (ev.type === "input") === (direction === "upstream");
@@ -177,13 +181,13 @@ export async function lineage(
     "lineage query",
   );
   const maxHops = q.maxHops ?? 20;
-  return ctx.storage.read((tx) => {
+  return ctx.storage.read(async (tx) => {
     const startA = new Set<string>();
     const startE = new Set<string>();
     for (const ref of q.start) {
       const key = refKey(ref);
-      const isArtifact = tx.getArtifactNodes([key]).length > 0;
-      const isExecution = tx.getExecutions([key]).length > 0;
+      const isArtifact = (await tx.getArtifactNodes([key])).length > 0;
+      const isExecution = (await tx.getExecutions([key])).length > 0;
       if (!isArtifact && !isExecution) throw missing("node", key);
       if (isArtifact) startA.add(key);
       if (isExecution) startE.add(key);
@@ -195,19 +199,19 @@ export async function lineage(
     for (const d of directions) {
       const a = new Set(startA);
       const e = new Set(startE);
-      walk(tx, a, e, events, d, maxHops);
+      await walk(tx, a, e, events, d, maxHops);
       for (const k of a) artifacts.add(k);
       for (const k of e) executions.add(k);
     }
     const aKeys = [...artifacts];
     const eIds = [...executions];
-    const { attributions, associations } = tx.membershipsOf(aKeys, eIds);
+    const { attributions, associations } = await tx.membershipsOf(aKeys, eIds);
     const contextIds = [...new Set([...attributions.map((a) => a.context), ...associations.map((a) => a.context)])];
     return {
-      artifacts: tx.getArtifactNodes(aKeys).sort(byKey((a: LineageArtifact) => a.key)),
-      executions: tx.getExecutions(eIds).sort(byKey((e: LineageExecution) => e.id)),
+      artifacts: (await tx.getArtifactNodes(aKeys)).sort(byKey((a: LineageArtifact) => a.key)),
+      executions: (await tx.getExecutions(eIds)).sort(byKey((e: LineageExecution) => e.id)),
       events: [...events.values()].sort(byKey((e) => `${e.execution}\u0000${e.artifact}\u0000${e.type}`)),
-      contexts: tx.getContexts(contextIds).sort(byKey((c: LineageContext) => c.id)),
+      contexts: (await tx.getContexts(contextIds)).sort(byKey((c: LineageContext) => c.id)),
       attributions: attributions.sort(byKey((a) => `${a.context}\u0000${a.artifact}`)),
       associations: associations.sort(byKey((a) => `${a.context}\u0000${a.execution}`)),
     };

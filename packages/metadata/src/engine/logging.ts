@@ -22,10 +22,10 @@ export async function logBatch(ctx: EngineContext, runId: string, batch: LogBatc
     timestamp: m.timestamp ?? now,
     step: m.step ?? 0,
   }));
-  await ctx.storage.write((tx) => {
-    requireLiveRun(tx, id);
+  await ctx.storage.write(async (tx) => {
+    await requireLiveRun(tx, id);
     if (b.params?.length) {
-      const stored = tx.getParams(
+      const stored = await tx.getParams(
         id,
         b.params.map((p) => p.key),
       );
@@ -39,11 +39,11 @@ export async function logBatch(ctx: EngineContext, runId: string, batch: LogBatc
           });
         }
       }
-      if (fresh.size > 0) tx.insertParams(id, fresh);
+      if (fresh.size > 0) await tx.insertParams(id, fresh);
     }
-    if (b.tags?.length) tx.putTags(id, new Map(b.tags.map((t) => [t.key, t.value])));
+    if (b.tags?.length) await tx.putTags(id, new Map(b.tags.map((t) => [t.key, t.value])));
     if (points.length > 0) {
-      const latest = tx.getLatestMetrics(id, [...new Set(points.map((p) => p.key))]);
+      const latest = await tx.getLatestMetrics(id, [...new Set(points.map((p) => p.key))]);
       const changed = new Map<string, MetricPoint>();
       for (const p of points) {
         const cur = latest.get(p.key);
@@ -52,8 +52,8 @@ export async function logBatch(ctx: EngineContext, runId: string, batch: LogBatc
           changed.set(p.key, p);
         }
       }
-      if (changed.size > 0) tx.putLatestMetrics(id, [...changed.values()]);
-      tx.appendMetrics(id, points);
+      if (changed.size > 0) await tx.putLatestMetrics(id, [...changed.values()]);
+      await tx.appendMetrics(id, points);
     }
   });
 }
@@ -62,9 +62,9 @@ export async function logBatch(ctx: EngineContext, runId: string, batch: LogBatc
 export async function deleteTag(ctx: EngineContext, runId: string, key: string): Promise<void> {
   const id = parseInput(idSchema, runId, "run id");
   const k = parseInput(keySchema, key, "tag key");
-  await ctx.storage.write((tx) => {
-    requireLiveRun(tx, id);
-    tx.deleteTag(id, k);
+  await ctx.storage.write(async (tx) => {
+    await requireLiveRun(tx, id);
+    await tx.deleteTag(id, k);
   });
 }
 
@@ -72,14 +72,14 @@ export async function deleteTag(ctx: EngineContext, runId: string, key: string):
 export async function logInputs(ctx: EngineContext, runId: string, refs: Ref[]): Promise<void> {
   const id = parseInput(idSchema, runId, "run id");
   const list = parseInput(refListSchema, refs, "input refs");
-  await ctx.storage.write((tx) => {
-    requireLiveRun(tx, id);
+  await ctx.storage.write(async (tx) => {
+    await requireLiveRun(tx, id);
     const execution = runExecutionId(id);
     for (const ref of list) {
       const key = refKey(ref);
-      if (tx.getArtifactNodes([key]).length === 0) tx.putArtifactNode({ key, ref, properties: {} });
+      if ((await tx.getArtifactNodes([key])).length === 0) await tx.putArtifactNode({ key, ref, properties: {} });
       const event = { artifact: key, execution, type: "input" as const };
-      if (!tx.hasEvent(event)) tx.insertEvent(event);
+      if (!(await tx.hasEvent(event))) await tx.insertEvent(event);
     }
   });
 }
@@ -95,9 +95,9 @@ export async function getMetricHistory(
 ): Promise<MetricPoint[]> {
   const q = parseInput(keyInput, { runId, key }, "metric history");
   const o = parseInput(metricHistorySchema, options, "metric history options");
-  const points = await ctx.storage.read((tx) => {
-    requireRun(tx, q.runId);
-    return tx.metricHistory(
+  const points = await ctx.storage.read(async (tx) => {
+    await requireRun(tx, q.runId);
+    return await tx.metricHistory(
       q.runId,
       q.key,
       o.stepRange?.min ?? Number.MIN_SAFE_INTEGER,

@@ -143,7 +143,7 @@ export class MetadataStoreEngine extends TypedEmitter<MetadataStoreEvents> imple
   async health(): Promise<HealthStatus> {
     if (this.#stopped) return { status: "down", detail: "stopped" };
     try {
-      await this.#storage.read((tx) => tx.getExperiment(""));
+      await this.#storage.read(async (tx) => await tx.getExperiment(""));
       return { status: "ok" };
     } catch (error) {
       return { status: "down", detail: toMlstackError(error).code };

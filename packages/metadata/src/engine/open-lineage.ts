@@ -45,8 +45,8 @@ function versionOf(ref: Ref): string | undefined {
   }
 }
 
-function jobOf(tx: MetadataTx, run: RunInfo): string {
-  const e: Experiment | undefined = tx.getExperiment(run.experimentId);
+async function jobOf(tx: MetadataTx, run: RunInfo): Promise<string> {
+  const e: Experiment | undefined = await tx.getExperiment(run.experimentId);
   return e?.name ?? run.experimentId;
 }
 
@@ -66,10 +66,10 @@ export async function toOpenLineage(
   const o = parseInput(openLineageOptionsSchema, options, "OpenLineage options");
   const namespace = o.namespace ?? "mlstack";
   const producer = o.producer ?? OPEN_LINEAGE_PRODUCER;
-  return ctx.storage.read((tx) => {
-    const run = requireRun(tx, id);
-    const events = tx.eventsOf([], [runExecutionId(id)]);
-    const nodes = new Map(tx.getArtifactNodes(events.map((e) => e.artifact)).map((n) => [n.key, n]));
+  return ctx.storage.read(async (tx) => {
+    const run = await requireRun(tx, id);
+    const events = await tx.eventsOf([], [runExecutionId(id)]);
+    const nodes = new Map((await tx.getArtifactNodes(events.map((e) => e.artifact))).map((n) => [n.key, n]));
     const datasets = (type: "input" | "output") =>
       events
         .filter((e) => e.type === type)
@@ -88,18 +88,18 @@ export async function toOpenLineage(
         });
     const runFacets: Record<string, unknown> = {};
     if (run.parentRunId !== null) {
-      const parent = tx.getRunInfo(run.parentRunId);
+      const parent = await tx.getRunInfo(run.parentRunId);
       if (!parent) throw new MlstackError("DATA_CORRUPTION", `run ${id} names a missing parent ${run.parentRunId}`);
       runFacets.parent = {
         _producer: producer,
         _schemaURL: PARENT_FACET,
         run: { runId: openLineageRunId(parent.runId) },
-        job: { namespace, name: jobOf(tx, parent) },
+        job: { namespace, name: await jobOf(tx, parent) },
       };
     }
     const job = {
       namespace,
-      name: jobOf(tx, run),
+      name: await jobOf(tx, run),
       facets: {
         jobType: {
           _producer: producer,

@@ -23,21 +23,21 @@ import type { EngineContext } from "./context.js";
 import { requireRun, runExecutionId } from "./context.js";
 import { compareCodePoints, compileLike } from "./run-filter.js";
 
-function requireModel(tx: MetadataTx, name: string): StoredModel {
-  const m = tx.getModel(name);
+async function requireModel(tx: MetadataTx, name: string): Promise<StoredModel> {
+  const m = await tx.getModel(name);
   if (!m) throw new MlstackError("NOT_FOUND", `no registered model "${name}"`, { details: { model: name } });
   return m;
 }
 
-function requireVersion(tx: MetadataTx, model: string, version: string): ModelVersion {
-  const v = tx.getModelVersion(model, version);
+async function requireVersion(tx: MetadataTx, model: string, version: string): Promise<ModelVersion> {
+  const v = await tx.getModelVersion(model, version);
   if (!v)
     throw new MlstackError("NOT_FOUND", `model "${model}" has no version ${version}`, { details: { model, version } });
   return v;
 }
 
-function withAliases(tx: MetadataTx, m: StoredModel): RegisteredModel {
-  return { ...m, aliases: Object.fromEntries(tx.getAliases(m.name)) };
+async function withAliases(tx: MetadataTx, m: StoredModel): Promise<RegisteredModel> {
+  return { ...m, aliases: Object.fromEntries(await tx.getAliases(m.name)) };
 }
 
 /** Creates a registered model; `ALREADY_EXISTS` if the name is taken. */
@@ -56,13 +56,13 @@ export async function createRegisteredModel(
     createdAt: now,
     updatedAt: now,
   };
-  return ctx.storage.write((tx) => {
-    if (tx.getModel(q.name)) {
+  return ctx.storage.write(async (tx) => {
+    if (await tx.getModel(q.name)) {
       throw new MlstackError("ALREADY_EXISTS", `a registered model named "${q.name}" exists`, {
         details: { model: q.name },
       });
     }
-    tx.putModel(model);
+    await tx.putModel(model);
     return { ...model, aliases: {} };
   });
 }
@@ -70,7 +70,7 @@ export async function createRegisteredModel(
 /** The model with its aliases, or `NOT_FOUND`. */
 export async function getRegisteredModel(ctx: EngineContext, name: string): Promise<RegisteredModel> {
   const n = parseInput(modelNameSchema, name, "model name");
-  return ctx.storage.read((tx) => withAliases(tx, requireModel(tx, n)));
+  return ctx.storage.read(async (tx) => await withAliases(tx, await requireModel(tx, n)));
 }
 
 /** Models by name, optionally filtered by a `like` pattern. */
@@ -80,13 +80,14 @@ export async function searchRegisteredModels(
 ): Promise<RegisteredModel[]> {
   const q = parseInput(z.object({ nameLike: z.string().optional() }), input, "model search");
   const match = q.nameLike === undefined ? () => true : compileLike(q.nameLike);
-  return ctx.storage.read((tx) =>
-    tx
-      .listModels()
+  return ctx.storage.read(async (tx) => {
+    const models = (await tx.listModels())
       .filter((m) => match(m.name))
-      .sort((a, b) => compareCodePoints(a.name, b.name))
-      .map((m) => withAliases(tx, m)),
-  );
+      .sort((a, b) => compareCodePoints(a.name, b.name));
+    const out: RegisteredModel[] = [];
+    for (const m of models) out.push(await withAliases(tx, m));
+    return out;
+  });
 }
 
 /**
@@ -101,9 +102,9 @@ export async function createModelVersion(
   const name = parseInput(modelNameSchema, model, "model name");
   const q = parseInput(createModelVersionSchema, input, "model version");
   const now = ctx.clock.now();
-  const created = await ctx.storage.write((tx) => {
-    const m = requireModel(tx, name);
-    if (q.runId !== undefined) requireRun(tx, q.runId);
+  const created = await ctx.storage.write(async (tx) => {
+    const m = await requireModel(tx, name);
+    if (q.runId !== undefined) await requireRun(tx, q.runId);
     const version: ModelVersion = {
       model: name,
       version: String(m.lastVersion + 1),
@@ -115,12 +116,13 @@ export async function createModelVersion(
       createdAt: now,
       deletedAt: null,
     };
-    tx.putModel({ ...m, lastVersion: m.lastVersion + 1, updatedAt: now });
-    tx.putModelVersion(version);
+    await tx.putModel({ ...m, lastVersion: m.lastVersion + 1, updatedAt: now });
+    await tx.putModelVersion(version);
     const ref = modelVersionRef(version);
     const key = refKey(ref);
-    tx.putArtifactNode({ key, ref, properties: { source: q.source.uri, digest: q.source.digest } });
-    if (q.runId !== undefined) tx.insertEvent({ artifact: key, execution: runExecutionId(q.runId), type: "output" });
+    await tx.putArtifactNode({ key, ref, properties: { source: q.source.uri, digest: q.source.digest } });
+    if (q.runId !== undefined)
+      await tx.insertEvent({ artifact: key, execution: runExecutionId(q.runId), type: "output" });
     return version;
   });
   ctx.emit("modelVersionCreated", created);
@@ -132,26 +134,26 @@ const versionInput = z.object({ model: modelNameSchema, version: versionSchema }
 /** A version or its tombstone, or `NOT_FOUND`. */
 export async function getModelVersion(ctx: EngineContext, model: string, version: string): Promise<ModelVersion> {
   const q = parseInput(versionInput, { model, version }, "model version");
-  return ctx.storage.read((tx) => requireVersion(tx, q.model, q.version));
+  return ctx.storage.read(async (tx) => await requireVersion(tx, q.model, q.version));
 }
 
 /** Tombstones a version (idempotent) and deletes the aliases that pointed at it, recording each move. */
 export async function deleteModelVersion(ctx: EngineContext, model: string, version: string): Promise<ModelVersion> {
   const q = parseInput(versionInput, { model, version }, "model version");
   const now = ctx.clock.now();
-  const { tombstone, moves } = await ctx.storage.write((tx) => {
-    const v = requireVersion(tx, q.model, q.version);
+  const { tombstone, moves } = await ctx.storage.write(async (tx) => {
+    const v = await requireVersion(tx, q.model, q.version);
     if (v.deletedAt !== null) return { tombstone: v, moves: [] };
     const tombstone = { ...v, deletedAt: now };
-    tx.putModelVersion(tombstone);
+    await tx.putModelVersion(tombstone);
     const moves: AliasMove[] = [];
     // By alias name, so the recorded moves come in the same order on every backend.
-    const aliases = [...tx.getAliases(q.model)].sort(([x], [y]) => compareCodePoints(x, y));
+    const aliases = [...(await tx.getAliases(q.model))].sort(([x], [y]) => compareCodePoints(x, y));
     for (const [alias, target] of aliases) {
       if (target !== q.version) continue;
       const move: AliasMove = { model: q.model, alias, from: target, to: null, at: now, by: null };
-      tx.putAlias(q.model, alias, null);
-      tx.appendAliasMove(move);
+      await tx.putAlias(q.model, alias, null);
+      await tx.appendAliasMove(move);
       moves.push(move);
     }
     return { tombstone, moves };
@@ -166,8 +168,9 @@ export async function searchModelVersions(
   input: SearchModelVersionsInput = {},
 ): Promise<ModelVersion[]> {
   const q = parseInput(searchModelVersionsSchema, input, "model version search");
-  const all = await ctx.storage.read((tx) =>
-    tx.listModelVersions({ ...(q.model ? { model: q.model } : {}), ...(q.runId ? { runId: q.runId } : {}) }),
+  const all = await ctx.storage.read(
+    async (tx) =>
+      await tx.listModelVersions({ ...(q.model ? { model: q.model } : {}), ...(q.runId ? { runId: q.runId } : {}) }),
   );
   return all
     .filter((v) => q.includeDeleted || v.deletedAt === null)
@@ -205,20 +208,20 @@ export async function setAlias(
   const v = parseInput(versionSchema, version, "version");
   const o = parseInput(aliasOptionsSchema, options, "alias options");
   const now = ctx.clock.now();
-  const { move, moved } = await ctx.storage.write((tx) => {
-    requireModel(tx, q.model);
-    const target = requireVersion(tx, q.model, v);
+  const { move, moved } = await ctx.storage.write(async (tx) => {
+    await requireModel(tx, q.model);
+    const target = await requireVersion(tx, q.model, v);
     if (target.deletedAt !== null) {
       throw new MlstackError("FAILED_PRECONDITION", `version ${v} of "${q.model}" is deleted`, {
         details: { model: q.model, version: v },
       });
     }
-    const current = tx.getAliases(q.model).get(q.alias) ?? null;
+    const current = (await tx.getAliases(q.model)).get(q.alias) ?? null;
     checkExpected(q.model, q.alias, current, o.expected);
     const move: AliasMove = { model: q.model, alias: q.alias, from: current, to: v, at: now, by: o.by ?? null };
     if (current === v) return { move, moved: false };
-    tx.putAlias(q.model, q.alias, v);
-    tx.appendAliasMove(move);
+    await tx.putAlias(q.model, q.alias, v);
+    await tx.appendAliasMove(move);
     return { move, moved: true };
   });
   if (moved) ctx.emit("aliasMoved", move);
@@ -235,16 +238,16 @@ export async function deleteAlias(
   const q = parseInput(aliasInput, { model, alias }, "alias");
   const o = parseInput(aliasOptionsSchema, options, "alias options");
   const now = ctx.clock.now();
-  const move = await ctx.storage.write((tx) => {
-    requireModel(tx, q.model);
-    const current = tx.getAliases(q.model).get(q.alias) ?? null;
+  const move = await ctx.storage.write(async (tx) => {
+    await requireModel(tx, q.model);
+    const current = (await tx.getAliases(q.model)).get(q.alias) ?? null;
     checkExpected(q.model, q.alias, current, o.expected);
     if (current === null) {
       throw new MlstackError("NOT_FOUND", `model "${q.model}" has no alias "${q.alias}"`, { details: q });
     }
     const move: AliasMove = { model: q.model, alias: q.alias, from: current, to: null, at: now, by: o.by ?? null };
-    tx.putAlias(q.model, q.alias, null);
-    tx.appendAliasMove(move);
+    await tx.putAlias(q.model, q.alias, null);
+    await tx.appendAliasMove(move);
     return move;
   });
   ctx.emit("aliasMoved", move);
@@ -254,13 +257,13 @@ export async function deleteAlias(
 /** The version an alias points at, or `NOT_FOUND`. */
 export async function getModelVersionByAlias(ctx: EngineContext, model: string, alias: string): Promise<ModelVersion> {
   const q = parseInput(aliasInput, { model, alias }, "alias");
-  return ctx.storage.read((tx) => {
-    requireModel(tx, q.model);
-    const version = tx.getAliases(q.model).get(q.alias);
+  return ctx.storage.read(async (tx) => {
+    await requireModel(tx, q.model);
+    const version = (await tx.getAliases(q.model)).get(q.alias);
     if (version === undefined) {
       throw new MlstackError("NOT_FOUND", `model "${q.model}" has no alias "${q.alias}"`, { details: q });
     }
-    return requireVersion(tx, q.model, version);
+    return await requireVersion(tx, q.model, version);
   });
 }
 
@@ -271,8 +274,8 @@ export async function getAliasHistory(ctx: EngineContext, model: string, alias?:
     { model, alias },
     "alias history",
   );
-  return ctx.storage.read((tx) => {
-    requireModel(tx, q.model);
-    return tx.aliasHistory(q.model, q.alias);
+  return ctx.storage.read(async (tx) => {
+    await requireModel(tx, q.model);
+    return await tx.aliasHistory(q.model, q.alias);
   });
 }

@@ -5,8 +5,8 @@ import type { MetadataTx } from "../storage/spec.js";
 import type { EngineContext } from "./context.js";
 import { experimentContextId, requireRun, runExecutionId } from "./context.js";
 
-function fullRun(tx: MetadataTx, runId: string): Run {
-  const [run] = tx.getRuns([runId]);
+async function fullRun(tx: MetadataTx, runId: string): Promise<Run> {
+  const [run] = await tx.getRuns([runId]);
   if (!run) throw new MlstackError("NOT_FOUND", `no run ${runId}`, { details: { runId } });
   return run;
 }
@@ -26,8 +26,8 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
     endTime: null,
     errorMessage: null,
   };
-  const run = await ctx.storage.write((tx) => {
-    const experiment = tx.getExperiment(q.experimentId);
+  const run = await ctx.storage.write(async (tx) => {
+    const experiment = await tx.getExperiment(q.experimentId);
     if (!experiment) {
       throw new MlstackError("NOT_FOUND", `no experiment ${q.experimentId}`, {
         details: { experimentId: q.experimentId },
@@ -38,12 +38,12 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
         details: { experimentId: q.experimentId },
       });
     }
-    if (q.parentRunId !== undefined) requireRun(tx, q.parentRunId);
-    tx.putRunInfo(info);
-    if (q.tags) tx.putTags(runId, new Map(Object.entries(q.tags)));
+    if (q.parentRunId !== undefined) await requireRun(tx, q.parentRunId);
+    await tx.putRunInfo(info);
+    if (q.tags) await tx.putTags(runId, new Map(Object.entries(q.tags)));
     const execution = runExecutionId(runId);
-    tx.putExecution({ id: execution, type: "run", name: info.name, properties: { runId } });
-    tx.putMemberships([], [{ execution, context: experimentContextId(q.experimentId) }]);
+    await tx.putExecution({ id: execution, type: "run", name: info.name, properties: { runId } });
+    await tx.putMemberships([], [{ execution, context: experimentContextId(q.experimentId) }]);
     const created: Run = { ...info, params: {}, tags: { ...q.tags }, metrics: {} };
     return created;
   });
@@ -54,14 +54,14 @@ export async function createRun(ctx: EngineContext, input: CreateRunInput): Prom
 /** The run with its params, tags and latest metrics, or `NOT_FOUND`. */
 export async function getRun(ctx: EngineContext, runId: string): Promise<Run> {
   const id = parseInput(idSchema, runId, "run id");
-  return ctx.storage.read((tx) => fullRun(tx, id));
+  return ctx.storage.read(async (tx) => await fullRun(tx, id));
 }
 
 function change(ctx: EngineContext, runId: string, fn: (run: RunInfo) => RunInfo): Promise<Run> {
   const id = parseInput(idSchema, runId, "run id");
-  return ctx.storage.write((tx) => {
-    tx.putRunInfo(fn(requireRun(tx, id)));
-    return fullRun(tx, id);
+  return ctx.storage.write(async (tx) => {
+    await tx.putRunInfo(fn(await requireRun(tx, id)));
+    return await fullRun(tx, id);
   });
 }
 

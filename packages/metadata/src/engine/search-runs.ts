@@ -18,8 +18,8 @@ export async function searchRuns(ctx: EngineContext, input: SearchRunsInput): Pr
   ];
   const fingerprint = { e: q.experimentIds, f: q.filter, o: orderBy, l: q.lifecycle ?? "active" };
   const offset = decodePageToken(fingerprint, q.pageToken);
-  const { ids, runs } = await ctx.storage.read((tx) => {
-    const ids = tx.searchRuns({
+  const { ids, runs } = await ctx.storage.read(async (tx) => {
+    const ids = await tx.searchRuns({
       experimentIds: q.experimentIds,
       lifecycle: q.lifecycle ?? "active",
       ...(q.filter ? { filter: q.filter } : {}),
@@ -27,7 +27,7 @@ export async function searchRuns(ctx: EngineContext, input: SearchRunsInput): Pr
       offset,
       limit: pageSize + 1,
     });
-    return { ids, runs: tx.getRuns(ids.slice(0, pageSize)) };
+    return { ids, runs: await tx.getRuns(ids.slice(0, pageSize)) };
   });
   return ids.length > pageSize
     ? { items: runs, nextPageToken: encodePageToken(fingerprint, offset + pageSize) }

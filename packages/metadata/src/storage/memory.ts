@@ -16,7 +16,8 @@ import type {
   RunArtifact,
   RunInfo,
 } from "../spec.js";
-import type { MetadataStorage, MetadataTx, StorageRunQuery, StoredModel } from "./spec.js";
+import type { Awaitable, MetadataStorage, MetadataTx, StorageRunQuery, StoredModel } from "./spec.js";
+import { TransactionLock } from "./transaction-lock.js";
 
 interface RunState {
   info: RunInfo;
@@ -41,11 +42,13 @@ function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): V[] {
 
 /**
  * The in-memory storage: plain maps, each write logged with its inverse so a failed transaction is
- * undone exactly. Records are copied in and out, so callers never share its state.
+ * undone exactly; transactions run one at a time. Records are copied in and out, so callers never share its state.
  */
 export class MemoryMetadataStorage implements MetadataStorage, MetadataTx {
   readonly name = "memory";
   #undo: Array<() => void> | null = null;
+  // Reads too take the lock: a write transaction awaits between its calls and must not be seen half-done.
+  readonly #lock = new TransactionLock();
   #closed = false;
   readonly #experiments = new Map<string, Experiment>();
   readonly #runs = new Map<string, RunState>();
@@ -63,23 +66,27 @@ export class MemoryMetadataStorage implements MetadataStorage, MetadataTx {
   readonly #associations = new Map<string, LineageAssociation>();
   readonly #parents = new Map<string, Set<string>>();
 
-  async read<T>(fn: (tx: MetadataTx) => T): Promise<T> {
-    this.#open();
-    return fn(this);
+  read<T>(fn: (tx: MetadataTx) => Awaitable<T>): Promise<T> {
+    return this.#lock.run(async () => {
+      this.#open();
+      return fn(this);
+    });
   }
 
-  async write<T>(fn: (tx: MetadataTx) => T): Promise<T> {
-    this.#open();
-    const undo: Array<() => void> = [];
-    this.#undo = undo;
-    try {
-      return fn(this);
-    } catch (error) {
-      for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
-      throw error;
-    } finally {
-      this.#undo = null;
-    }
+  write<T>(fn: (tx: MetadataTx) => Awaitable<T>): Promise<T> {
+    return this.#lock.run(async () => {
+      this.#open();
+      const undo: Array<() => void> = [];
+      this.#undo = undo;
+      try {
+        return await fn(this);
+      } catch (error) {
+        for (let i = undo.length - 1; i >= 0; i--) (undo[i] as () => void)();
+        throw error;
+      } finally {
+        this.#undo = null;
+      }
+    });
   }
 
   async close(): Promise<void> {

@@ -32,95 +32,102 @@ export interface StorageRunQuery {
   readonly limit: number;
 }
 
+/** A value, or a promise of it: embedded storages answer synchronously, networked ones asynchronously. */
+export type Awaitable<T> = T | Promise<T>;
+
 /**
- * One transaction's view of a MetadataStore's storage. Methods are synchronous: both embedded backends
- * (memory, SQLite) run a transaction without yielding, which makes it atomic and isolated by
- * construction. The engine holds every rule; a storage only keeps and finds records.
+ * One transaction's view of a MetadataStore's storage. A method may answer synchronously (memory,
+ * SQLite) or with a promise (Postgres); the engine awaits every call. The engine holds every rule; a
+ * storage only keeps and finds records.
  */
 export interface MetadataTx {
-  getExperiment(experimentId: string): Experiment | undefined;
-  getExperimentByName(name: string): Experiment | undefined;
+  getExperiment(experimentId: string): Awaitable<Experiment | undefined>;
+  getExperimentByName(name: string): Awaitable<Experiment | undefined>;
   /** Every experiment, in any order. */
-  listExperiments(): Experiment[];
+  listExperiments(): Awaitable<Experiment[]>;
   /** Inserts or replaces by id. */
-  putExperiment(experiment: Experiment): void;
+  putExperiment(experiment: Experiment): Awaitable<void>;
 
-  getRunInfo(runId: string): RunInfo | undefined;
+  getRunInfo(runId: string): Awaitable<RunInfo | undefined>;
   /** Full runs in the order of `runIds`; absent ids are skipped. */
-  getRuns(runIds: readonly string[]): Run[];
+  getRuns(runIds: readonly string[]): Awaitable<Run[]>;
   /** Inserts or replaces by id. */
-  putRunInfo(info: RunInfo): void;
+  putRunInfo(info: RunInfo): Awaitable<void>;
   /** The stored values of these param keys. */
-  getParams(runId: string, keys: readonly string[]): Map<string, string>;
+  getParams(runId: string, keys: readonly string[]): Awaitable<Map<string, string>>;
   /** Inserts params whose keys are new to the run. */
-  insertParams(runId: string, params: ReadonlyMap<string, string>): void;
+  insertParams(runId: string, params: ReadonlyMap<string, string>): Awaitable<void>;
   /** Inserts or replaces tags. */
-  putTags(runId: string, tags: ReadonlyMap<string, string>): void;
-  deleteTag(runId: string, key: string): void;
+  putTags(runId: string, tags: ReadonlyMap<string, string>): Awaitable<void>;
+  deleteTag(runId: string, key: string): Awaitable<void>;
   /** The latest points of these keys. */
-  getLatestMetrics(runId: string, keys: readonly string[]): Map<string, MetricPoint>;
+  getLatestMetrics(runId: string, keys: readonly string[]): Awaitable<Map<string, MetricPoint>>;
   /** Inserts or replaces latest points. */
-  putLatestMetrics(runId: string, points: readonly MetricPoint[]): void;
+  putLatestMetrics(runId: string, points: readonly MetricPoint[]): Awaitable<void>;
   /** Appends points, skipping any equal (key, step, timestamp, value; NaN equals NaN) to a stored one. */
-  appendMetrics(runId: string, points: readonly MetricPoint[]): void;
+  appendMetrics(runId: string, points: readonly MetricPoint[]): Awaitable<void>;
   /** The points of a key with step in [minStep, maxStep], by step, then timestamp, then value (NaN last). */
-  metricHistory(runId: string, key: string, minStep: number, maxStep: number): MetricPoint[];
+  metricHistory(runId: string, key: string, minStep: number, maxStep: number): Awaitable<MetricPoint[]>;
   /** The ids of one page of runs matching the query, in order (at most `limit`). */
-  searchRuns(query: StorageRunQuery): string[];
+  searchRuns(query: StorageRunQuery): Awaitable<string[]>;
 
-  putRunArtifact(artifact: RunArtifact): void;
-  getRunArtifact(runId: string, path: string): RunArtifact | undefined;
+  putRunArtifact(artifact: RunArtifact): Awaitable<void>;
+  getRunArtifact(runId: string, path: string): Awaitable<RunArtifact | undefined>;
   /** By path. */
-  listRunArtifacts(runId: string): RunArtifact[];
+  listRunArtifacts(runId: string): Awaitable<RunArtifact[]>;
 
-  getModel(name: string): StoredModel | undefined;
+  getModel(name: string): Awaitable<StoredModel | undefined>;
   /** Every model, in any order. */
-  listModels(): StoredModel[];
-  putModel(model: StoredModel): void;
-  getModelVersion(model: string, version: string): ModelVersion | undefined;
+  listModels(): Awaitable<StoredModel[]>;
+  putModel(model: StoredModel): Awaitable<void>;
+  getModelVersion(model: string, version: string): Awaitable<ModelVersion | undefined>;
   /** Versions filtered by model and run, in any order. */
-  listModelVersions(filter: { model?: string; runId?: string }): ModelVersion[];
-  putModelVersion(version: ModelVersion): void;
+  listModelVersions(filter: { model?: string; runId?: string }): Awaitable<ModelVersion[]>;
+  putModelVersion(version: ModelVersion): Awaitable<void>;
   /** Alias → version of a model. */
-  getAliases(model: string): Map<string, string>;
+  getAliases(model: string): Awaitable<Map<string, string>>;
   /** Points an alias at a version, or deletes it (`null`). */
-  putAlias(model: string, alias: string, version: string | null): void;
-  appendAliasMove(move: AliasMove): void;
+  putAlias(model: string, alias: string, version: string | null): Awaitable<void>;
+  appendAliasMove(move: AliasMove): Awaitable<void>;
   /** Oldest first. */
-  aliasHistory(model: string, alias?: string): AliasMove[];
+  aliasHistory(model: string, alias?: string): Awaitable<AliasMove[]>;
 
-  getArtifactNodes(keys: readonly string[]): LineageArtifact[];
-  putArtifactNode(node: LineageArtifact): void;
-  getExecutions(ids: readonly string[]): LineageExecution[];
-  putExecution(node: LineageExecution): void;
-  getContexts(ids: readonly string[]): LineageContext[];
-  putContext(node: LineageContext): void;
-  hasEvent(event: LineageEvent): boolean;
-  insertEvent(event: LineageEvent): void;
+  getArtifactNodes(keys: readonly string[]): Awaitable<LineageArtifact[]>;
+  putArtifactNode(node: LineageArtifact): Awaitable<void>;
+  getExecutions(ids: readonly string[]): Awaitable<LineageExecution[]>;
+  putExecution(node: LineageExecution): Awaitable<void>;
+  getContexts(ids: readonly string[]): Awaitable<LineageContext[]>;
+  putContext(node: LineageContext): Awaitable<void>;
+  hasEvent(event: LineageEvent): Awaitable<boolean>;
+  insertEvent(event: LineageEvent): Awaitable<void>;
   /** Events touching any of these artifacts or executions. */
-  eventsOf(artifactKeys: readonly string[], executionIds: readonly string[]): LineageEvent[];
+  eventsOf(artifactKeys: readonly string[], executionIds: readonly string[]): Awaitable<LineageEvent[]>;
   /** Inserts attributions and associations, ignoring ones already stored. */
-  putMemberships(attributions: readonly LineageAttribution[], associations: readonly LineageAssociation[]): void;
+  putMemberships(
+    attributions: readonly LineageAttribution[],
+    associations: readonly LineageAssociation[],
+  ): Awaitable<void>;
   /** Attributions of these artifacts and associations of these executions. */
   membershipsOf(
     artifactKeys: readonly string[],
     executionIds: readonly string[],
-  ): { attributions: LineageAttribution[]; associations: LineageAssociation[] };
+  ): Awaitable<{ attributions: LineageAttribution[]; associations: LineageAssociation[] }>;
   /** The parents of a context. */
-  parentContexts(contextId: string): string[];
+  parentContexts(contextId: string): Awaitable<string[]>;
   /** Inserts a parent edge, ignoring one already stored. */
-  putParentContext(child: string, parent: string): void;
+  putParentContext(child: string, parent: string): Awaitable<void>;
 }
 
 /**
- * The storage SPI of the MetadataStore. `read` and `write` run a synchronous function in one
- * transaction; if it throws, `write` leaves storage as it was.
+ * The storage SPI of the MetadataStore. `read` and `write` run a function in one transaction, isolated
+ * from concurrent writes (embedded storages run write transactions one at a time); if it throws or
+ * rejects, `write` leaves storage as it was.
  */
 export interface MetadataStorage {
   /** The backend's name, e.g. `memory` or `sqlite`. */
   readonly name: string;
-  read<T>(fn: (tx: MetadataTx) => T): Promise<T>;
-  write<T>(fn: (tx: MetadataTx) => T): Promise<T>;
+  read<T>(fn: (tx: MetadataTx) => Awaitable<T>): Promise<T>;
+  write<T>(fn: (tx: MetadataTx) => Awaitable<T>): Promise<T>;
   /** Releases resources; idempotent. */
   close(): Promise<void>;
 }

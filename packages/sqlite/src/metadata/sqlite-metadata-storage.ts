@@ -2,6 +2,7 @@ import type { Ref } from "@mlstack/core";
 import { MlstackError } from "@mlstack/core";
 import type {
   AliasMove,
+  Awaitable,
   Experiment,
   LineageArtifact,
   LineageAssociation,
@@ -19,10 +20,10 @@ import type {
   StorageRunQuery,
   StoredModel,
 } from "@mlstack/metadata";
-import { compileLike } from "@mlstack/metadata";
+import { compileLike, TransactionLock } from "@mlstack/metadata";
 import type { Statement } from "better-sqlite3";
 import type { SqliteDatabase } from "../database.js";
-import { mapSqliteError, migrate, writeTransaction } from "../database.js";
+import { mapSqliteError, migrate } from "../database.js";
 import { METADATA_MIGRATIONS } from "./migrations.js";
 import { searchSql } from "./run-search-sql.js";
 
@@ -105,6 +106,8 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
   // Compiled `like` patterns of this connection; bounded, since patterns come from queries.
   readonly #patterns = new Map<string, (value: string) => boolean>();
   #closed = false;
+  // One connection runs one transaction at a time; async bodies would otherwise interleave on it.
+  readonly #lock = new TransactionLock();
   // Within one write transaction: the metric key numbers of the run being logged to, read once by
   // getLatestMetrics and reused by putLatestMetrics and appendMetrics (they run in that order).
   #keys: { runId: string; numbers: Map<string, number> } | null = null;
@@ -129,22 +132,32 @@ export class SqliteMetadataStorage implements MetadataStorage, MetadataTx {
     });
   }
 
-  async read<T>(fn: (tx: MetadataTx) => T): Promise<T> {
-    this.#open();
-    try {
-      return this.#db.transaction(() => fn(this)).deferred();
-    } catch (error) {
-      throw mapSqliteError(error);
-    }
+  read<T>(fn: (tx: MetadataTx) => Awaitable<T>): Promise<T> {
+    return this.#lock.run(() => this.#transaction("BEGIN DEFERRED", fn));
   }
 
-  async write<T>(fn: (tx: MetadataTx) => T): Promise<T> {
-    this.#open();
-    this.#keys = null;
-    try {
-      return writeTransaction(this.#db, () => fn(this));
-    } finally {
+  write<T>(fn: (tx: MetadataTx) => Awaitable<T>): Promise<T> {
+    return this.#lock.run(async () => {
       this.#keys = null;
+      try {
+        return await this.#transaction("BEGIN IMMEDIATE", fn);
+      } finally {
+        this.#keys = null;
+      }
+    });
+  }
+
+  // Explicit BEGIN/COMMIT rather than db.transaction(fn), which cannot span the awaits of an async body.
+  async #transaction<T>(begin: string, fn: (tx: MetadataTx) => Awaitable<T>): Promise<T> {
+    this.#open();
+    try {
+      this.#q(begin).run();
+      const result = await fn(this);
+      this.#q("COMMIT").run();
+      return result;
+    } catch (error) {
+      if (this.#db.inTransaction) this.#q("ROLLBACK").run();
+      throw mapSqliteError(error);
     }
   }
 
