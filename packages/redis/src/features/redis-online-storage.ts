@@ -86,7 +86,9 @@ export class RedisOnlineStorage {
     if (keys.length === 0) return [];
     const codec = this.#codec(layout);
     const base = this.#valueKey(view, "");
-    const command = (this.#client as unknown as Record<string, ReadOnline>)[`${READ_ONLINE_COMMAND}Buffer`] as ReadOnline;
+    const command = (this.#client as unknown as Record<string, ReadOnline>)[
+      `${READ_ONLINE_COMMAND}Buffer`
+    ] as ReadOnline;
     // Chunks keep each script short (the server runs one script at a time); they go out back to back.
     const chunks: Promise<(Buffer | null)[]>[] = [];
     for (let start = 0; start < keys.length; start += READ_CHUNK) {
