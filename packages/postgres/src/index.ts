@@ -10,3 +10,4 @@ export * from "./data/index.js";
 export * from "./database.js";
 export * from "./errors.js";
 export * from "./features/index.js";
+export * from "./metadata/index.js";
