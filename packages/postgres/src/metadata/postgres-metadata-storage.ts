@@ -30,6 +30,8 @@ const json = (v: unknown) => JSON.stringify(v);
 const num = (v: unknown) => Number(v);
 const numOrNull = (v: unknown) => (v === null ? null : Number(v));
 const latestValue = (v: unknown) => (v === null ? Number.NaN : (v as number));
+// pg sends a number as String(n), which turns -0 into 0; float8 parses "-0" (and NaN, ±Infinity) exactly.
+const float8 = (v: number) => (Object.is(v, -0) ? "-0" : v);
 
 function experimentOf(r: Row): Experiment {
   return {
@@ -239,7 +241,7 @@ class PostgresMetadataTx implements MetadataTx {
         "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp, step = excluded.step",
       runId,
       points.map((p) => p.key),
-      points.map((p) => (Number.isNaN(p.value) ? null : p.value)),
+      points.map((p) => (Number.isNaN(p.value) ? null : float8(p.value))),
       points.map((p) => p.timestamp),
       points.map((p) => p.step),
     );
@@ -252,7 +254,7 @@ class PostgresMetadataTx implements MetadataTx {
       points.map((p) => p.key),
       points.map((p) => p.step),
       points.map((p) => p.timestamp),
-      points.map((p) => p.value),
+      points.map((p) => float8(p.value)),
     );
   }
   async metricHistory(runId: string, key: string, minStep: number, maxStep: number): Promise<MetricPoint[]> {

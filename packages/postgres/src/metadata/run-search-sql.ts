@@ -18,7 +18,6 @@ const COLUMNS: Record<RunAttribute, string> = {
   startTime: "r.start_time",
   endTime: "r.end_time",
 };
-const NUMERIC: ReadonlySet<RunAttribute> = new Set(["startTime", "endTime"]);
 const TABLES = { metric: "md_latest_metrics", param: "md_params", tag: "md_tags" } as const;
 
 // Folds ASCII letters only, as the reference's case-insensitive `like` does on every backend.
@@ -53,7 +52,7 @@ function keyed(field: Exclude<RunField, { type: "attribute" }>, condition: strin
 /**
  * Compiles a run filter to a WHERE clause with the reference semantics: every leaf is two-valued (a
  * missing key, a NULL attribute or a NaN metric, stored as NULL, makes a comparison false, never
- * unknown), so NOT behaves as in the reference; `like` and `in` hold only for string values.
+ * unknown), so NOT behaves as in the reference.
  */
 export function filterSql(filter: RunFilter, p: Params): string {
   switch (filter.kind) {
@@ -71,22 +70,18 @@ export function filterSql(filter: RunFilter, p: Params): string {
         ? `coalesce(${COLUMNS[filter.field.key]} ${op} ${value}, false)`
         : keyed(filter.field, `x.value ${op} ${value}`, p);
     }
+    // Validation admits \`like\` and \`in\` on string fields only (params, tags, text attributes).
     case "like": {
       const ci = filter.caseInsensitive === true;
-      if (filter.field.type === "metric") return "false";
-      if (filter.field.type === "attribute") {
-        if (NUMERIC.has(filter.field.key)) return "false";
-        return `coalesce(${likeTest(COLUMNS[filter.field.key], filter.pattern, ci, p)}, false)`;
-      }
-      return keyed(filter.field, likeTest("x.value", filter.pattern, ci, p), p);
+      return filter.field.type === "attribute"
+        ? `coalesce(${likeTest(COLUMNS[filter.field.key], filter.pattern, ci, p)}, false)`
+        : keyed(filter.field, likeTest("x.value", filter.pattern, ci, p), p);
     }
     case "in": {
-      if (filter.field.type === "metric") return "false";
-      if (filter.field.type === "attribute") {
-        if (NUMERIC.has(filter.field.key)) return "false";
-        return `coalesce(${COLUMNS[filter.field.key]} = ANY(${p.add(filter.values)}::text[]), false)`;
-      }
-      return keyed(filter.field, `x.value = ANY(${p.add(filter.values)}::text[])`, p);
+      const values = `ANY(${p.add(filter.values)}::text[])`;
+      return filter.field.type === "attribute"
+        ? `coalesce(${COLUMNS[filter.field.key]} = ${values}, false)`
+        : keyed(filter.field, `x.value = ${values}`, p);
     }
     case "isNull":
       if (filter.field.type === "attribute") return `${COLUMNS[filter.field.key]} IS NULL`;
