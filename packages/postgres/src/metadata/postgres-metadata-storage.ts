@@ -25,6 +25,10 @@ import { searchSql } from "./run-search-sql.js";
 
 type Row = Record<string, unknown>;
 
+// Writers racing on one row (a model's next version, an alias) abort all but one per round under
+// SERIALIZABLE, so n writers at once need up to n - 1 retries: 10 covers bursts of 11 (the default 3, 4).
+const WRITE_RETRIES = 10;
+
 const json = (v: unknown) => JSON.stringify(v);
 // BIGINT columns arrive as strings (pg does not guess at 64-bit integers); ours are safe integers.
 const num = (v: unknown) => Number(v);
@@ -475,8 +479,8 @@ class PostgresMetadataTx implements MetadataTx {
 /**
  * The MetadataStore storage SPI on a Postgres schema: one database transaction per engine transaction,
  * on one pooled connection. Writes run `SERIALIZABLE` (the engine reads, decides, then writes, e.g. the
- * next model version number), retried on a serialization failure; reads run `REPEATABLE READ`, one
- * consistent snapshot. Several processes may share the schema.
+ * next model version number), retried up to 10 times on a serialization failure, then a retryable
+ * `CONFLICT`; reads run `REPEATABLE READ`, one consistent snapshot. Several processes may share the schema.
  */
 export class PostgresMetadataStorage implements MetadataStorage {
   readonly name = "postgres";
@@ -524,6 +528,7 @@ export class PostgresMetadataStorage implements MetadataStorage {
   write<T>(fn: (tx: MetadataTx) => Awaitable<T>): Promise<T> {
     return this.#db.transaction(async (client) => fn(new PostgresMetadataTx(client, this.#sql)), {
       isolation: "serializable",
+      retries: WRITE_RETRIES,
     });
   }
 
