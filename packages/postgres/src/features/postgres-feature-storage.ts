@@ -11,10 +11,9 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import { chainDigest, EMPTY_DIGEST } from "@mlstack/features";
+import { chainDigest, decodeValues, EMPTY_DIGEST, encodeValues } from "@mlstack/features";
 import { type PostgresConnectionOptions, PostgresDatabase } from "../database.js";
 import { FEATURES_MIGRATIONS } from "./migrations.js";
-import { decodeValues, encodeValues } from "./value-codec.js";
 
 const PAGE = 50_000;
 // Rows per INSERT statement: arrays are sent as one parameter each, so this bounds the message size.

@@ -11,11 +11,10 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import { chainDigest, EMPTY_DIGEST } from "@mlstack/features";
+import { chainDigest, decodeValues, EMPTY_DIGEST, encodeValues } from "@mlstack/features";
 import type { SqliteDatabase } from "../database.js";
 import { mapSqliteError, migrate, openDatabase, writeTransaction } from "../database.js";
 import { FEATURES_MIGRATIONS } from "./migrations.js";
-import { decodeValues, encodeValues } from "./value-codec.js";
 
 const PAGE = 50_000;
 const EMPTY_REGISTRY: RegistrySnapshot = {

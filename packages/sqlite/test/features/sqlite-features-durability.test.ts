@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMlstackError, ManualClock } from "@mlstack/core";
 import type { Definitions } from "@mlstack/features";
+import { decodeValues, encodeValues } from "@mlstack/features";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { decodeValues, encodeValues } from "../../src/features/value-codec.js";
 import { createSqliteFeatureStore, SqliteFeatureStorage } from "../../src/index.js";
 
 let dir: string;

@@ -1,5 +1,5 @@
 // Feature values as JSON text, with tagged forms for what JSON loses: NaN, ±Infinity, -0, bigints, bytes.
-// The same encoding as @mlstack/sqlite's, so rows read alike from either backend.
+// Shared by the SQL backends so a row reads back alike from SQLite and PostgreSQL.
 const TAG = /"\$[nby]"/;
 
 function replacer(this: unknown, _key: string, value: unknown): unknown {
