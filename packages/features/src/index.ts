@@ -14,4 +14,4 @@ export * from "./schemas.js";
 export * from "./spec.js";
 export { MemoryFeatureStorage } from "./storage/memory.js";
 export * from "./storage/spec.js";
-export { decodeValues, encodeValues } from "./storage/value-codec.js";
+export { decodeValues, type EncodedOfflineRow, encodedSegment, encodeValues } from "./storage/value-codec.js";

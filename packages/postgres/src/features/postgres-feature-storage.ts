@@ -3,7 +3,6 @@ import type {
   FeatureStorage,
   OfflineBatch,
   OfflineScan,
-  OfflineSegment,
   OnlineRecord,
   OnlineWriteResult,
   RegistrySnapshot,
@@ -11,7 +10,7 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import { chainDigest, decodeValues, EMPTY_DIGEST, encodeValues } from "@mlstack/features";
+import { chainDigest, decodeValues, EMPTY_DIGEST, encodedSegment, encodeValues } from "@mlstack/features";
 import { type PostgresConnectionOptions, PostgresDatabase } from "../database.js";
 import { FEATURES_MIGRATIONS } from "./migrations.js";
 
@@ -175,17 +174,17 @@ export class PostgresFeatureStorage implements FeatureStorage {
               ? await db.queryArrays<OfflineRow>(`${select} ${order} LIMIT ${PAGE}`, params)
               : await db.queryArrays<OfflineRow>(`${select} AND key > $5 ${order} LIMIT ${PAGE}`, [...params, after]);
           if (page.length < PAGE) {
-            if (page.length > 0) yield toSegment(page, width);
+            if (page.length > 0) yield encodedSegment(page, width);
             return;
           }
           const lastKey = (page[page.length - 1] as OfflineRow)[0];
           let cut = page.length;
           while (cut > 0 && (page[cut - 1] as OfflineRow)[0] === lastKey) cut--;
           if (cut > 0) {
-            yield toSegment(page.slice(0, cut), width);
+            yield encodedSegment(page.slice(0, cut), width);
             after = (page[cut - 1] as OfflineRow)[0];
           } else {
-            yield toSegment(
+            yield encodedSegment(
               await db.queryArrays<OfflineRow>(`${select} AND key = $5 ${order}`, [...params, lastKey]),
               width,
             );
@@ -263,42 +262,4 @@ function registryConflict(expectedVersion: number, version: number): MlstackErro
   return new MlstackError("CONFLICT", "the registry changed while this apply was being planned; apply again", {
     details: { expectedVersion, version },
   });
-}
-
-// Values stay encoded until read: a retrieval reads one row per entity row and a materialization one per
-// key, so most rows are never decoded. Consecutive reads of one row's columns decode it once.
-function toSegment(rows: readonly OfflineRow[], width: number): OfflineSegment {
-  const n = rows.length;
-  const keys: string[] = [];
-  const offsets: number[] = [];
-  const eventTime = new Float64Array(n);
-  const createdTime = new Float64Array(n);
-  const encoded: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const [key, event, created, vals] = rows[i] as OfflineRow;
-    if (i === 0 || key !== keys[keys.length - 1]) {
-      keys.push(key);
-      offsets.push(i);
-    }
-    eventTime[i] = event;
-    createdTime[i] = created;
-    encoded[i] = vals;
-  }
-  offsets.push(n);
-  let decodedAt = -1;
-  let decoded: unknown[] = [];
-  const row = (p: number): unknown[] => {
-    if (p !== decodedAt) {
-      decoded = decodeValues(encoded[p] as string);
-      decodedAt = p;
-    }
-    return decoded;
-  };
-  return {
-    keys,
-    offsets: Int32Array.from(offsets),
-    eventTime: { get: (p) => eventTime[p] as number },
-    createdTime: { get: (p) => createdTime[p] as number },
-    columns: Array.from({ length: width }, (_, c) => ({ get: (p: number) => row(p)[c] })),
-  };
 }

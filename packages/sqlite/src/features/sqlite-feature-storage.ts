@@ -3,7 +3,6 @@ import type {
   FeatureStorage,
   OfflineBatch,
   OfflineScan,
-  OfflineSegment,
   OnlineRecord,
   OnlineWriteResult,
   RegistrySnapshot,
@@ -11,7 +10,7 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import { chainDigest, decodeValues, EMPTY_DIGEST, encodeValues } from "@mlstack/features";
+import { chainDigest, decodeValues, EMPTY_DIGEST, encodedSegment, encodeValues } from "@mlstack/features";
 import type { SqliteDatabase } from "../database.js";
 import { mapSqliteError, migrate, openDatabase, writeTransaction } from "../database.js";
 import { FEATURES_MIGRATIONS } from "./migrations.js";
@@ -152,7 +151,7 @@ export class SqliteFeatureStorage implements FeatureStorage {
           );
           for (const row of page) pending.push(row);
           if (page.length < PAGE) {
-            if (pending.length > 0) yield toSegment(pending, width);
+            if (pending.length > 0) yield encodedSegment(pending, width);
             return;
           }
           cursor = page[page.length - 1] as OfflineRow;
@@ -160,7 +159,7 @@ export class SqliteFeatureStorage implements FeatureStorage {
           let cut = pending.length;
           while (cut > 0 && (pending[cut - 1] as OfflineRow)[0] === cursor[0]) cut--;
           if (cut > 0) {
-            yield toSegment(pending.slice(0, cut), width);
+            yield encodedSegment(pending.slice(0, cut), width);
             pending = pending.slice(cut);
           }
         }
@@ -234,42 +233,4 @@ export class SqliteFeatureStorage implements FeatureStorage {
       throw mapSqliteError(error);
     }
   }
-}
-
-// Values stay encoded until read: a retrieval reads one row per entity row and a materialization one per
-// key, so most rows are never decoded. Consecutive reads of one row's columns decode it once.
-function toSegment(rows: readonly OfflineRow[], width: number): OfflineSegment {
-  const n = rows.length;
-  const keys: string[] = [];
-  const offsets: number[] = [];
-  const eventTime = new Float64Array(n);
-  const createdTime = new Float64Array(n);
-  const encoded: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const [key, event, created, , vals] = rows[i] as OfflineRow;
-    if (i === 0 || key !== keys[keys.length - 1]) {
-      keys.push(key);
-      offsets.push(i);
-    }
-    eventTime[i] = event;
-    createdTime[i] = created;
-    encoded[i] = vals;
-  }
-  offsets.push(n);
-  let decodedAt = -1;
-  let decoded: unknown[] = [];
-  const row = (p: number): unknown[] => {
-    if (p !== decodedAt) {
-      decoded = decodeValues(encoded[p] as string);
-      decodedAt = p;
-    }
-    return decoded;
-  };
-  return {
-    keys,
-    offsets: Int32Array.from(offsets),
-    eventTime: { get: (p) => eventTime[p] as number },
-    createdTime: { get: (p) => createdTime[p] as number },
-    columns: Array.from({ length: width }, (_, c) => ({ get: (p: number) => row(p)[c] })),
-  };
 }
