@@ -8,6 +8,7 @@
  * @module @mlstack/stack
  */
 
+export { createTestStack, type TestStack, type TestStackOptions } from "./create-test-stack.js";
 export { defineStack } from "./define-stack.js";
 export { type InterceptedCall, interceptBrick } from "./intercept-brick.js";
 export { PERMISSIONS } from "./permissions.js";
