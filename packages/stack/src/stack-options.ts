@@ -49,7 +49,7 @@ const object = (what: string) =>
 export const stackOptionsSchema = z.object({
   name: z.string().min(1).max(128).optional(),
   clock: object("a Clock").optional(),
-  ids: object("an IdGenerator").optional(),
+  ids: z.custom<object>((v) => typeof v === "function", { message: "expected an IdGenerator function" }).optional(),
   artifacts: object("an ArtifactStore").optional(),
   models: z.array(modelContractSchema).optional(),
   lineage: z
