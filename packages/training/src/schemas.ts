@@ -134,10 +134,17 @@ export const sweepSpecSchema = z.object({
     })
     .optional(),
   inputs: z.array(refSchema).default([]),
-  /** Job settings applied to every trial. */
+  /**
+   * Job settings applied to every trial. Its `labels` go on every trial's job beside the `trial` label
+   * the sweep sets (so they may not name `trial` themselves), e.g. to tie the trials to a parent run.
+   */
   job: jobSpecSchema
-    .pick({ resources: true, maxRuntimeMs: true, graceMs: true, retry: true, checkpoints: true })
+    .pick({ resources: true, maxRuntimeMs: true, graceMs: true, retry: true, checkpoints: true, labels: true })
     .partial()
+    .refine((job) => job.labels === undefined || !Object.hasOwn(job.labels, "trial"), {
+      message: "the sweep sets the trial label itself",
+      path: ["labels", "trial"],
+    })
     .default({}),
 });
 

@@ -72,15 +72,16 @@ export async function runSweep(
 
   const runTrial = async (trial: (typeof planned)[number]): Promise<void> => {
     if (stoppedReason !== "completed") return;
-    const job = await engine.submit({
+    const { labels, ...job } = spec.job;
+    const submitted = await engine.submit({
+      ...job,
       trainer: spec.trainer,
       params: trial.params,
       inputs: spec.inputs,
       seed: trial.seed,
-      labels: { trial: String(trial.number) },
-      ...spec.job,
+      labels: { ...labels, trial: String(trial.number) },
     });
-    const jobId = job.ref.jobId;
+    const jobId = submitted.ref.jobId;
     const curve = new Map<number, number>();
     running.set(jobId, curve);
     const final = await engine.waitFor(jobId);
