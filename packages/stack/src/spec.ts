@@ -3,6 +3,7 @@ import type {
   BrickKind,
   CanonicalStage,
   Clock,
+  Coverage,
   CoverageLevel,
   DataCommitRef,
   HealthStatus,
@@ -227,8 +228,24 @@ export interface StageCoverage {
   readonly by: readonly { readonly path: string; readonly level: CoverageLevel }[];
 }
 
+/** One column of the coverage matrix: a brick of the stack, or the Stack itself (`stack`). */
+export interface CoverageColumn {
+  /** The brick's slot path (`data`, `serving.canary`), or `stack`. */
+  readonly path: string;
+  /** The brick's slot, or `stack` for what the Stack itself covers. */
+  readonly slot: SlotName | "stack";
+  /** The brick's implementation name (`memory`, `sqlite`); `stack` for the Stack. */
+  readonly implementation: string;
+  /** Its colour in the picture (`#rrggbb`, solid for full coverage). */
+  readonly color: string;
+  /** The stages it declares (the Stack's: lineage when lineage is on, access-control when a policy is set). */
+  readonly coverage: Coverage;
+}
+
 /** What `coverage()` returns. */
 export interface CoverageReport {
+  /** The columns of the matrix, bricks in slot order, then `stack`. */
+  readonly columns: readonly CoverageColumn[];
   readonly stages: readonly StageCoverage[];
   /** Stages nothing covers. */
   readonly gaps: readonly CanonicalStage[];
