@@ -11,9 +11,15 @@
 export { createTestStack, type TestStack, type TestStackOptions } from "./create-test-stack.js";
 export { defineStack } from "./define-stack.js";
 export { type InterceptedCall, interceptBrick } from "./intercept-brick.js";
+export { DRIFT_METRICS, driftPolicySchema } from "./loop/on-drift.js";
+export { RETRAIN_EXECUTION_TYPE } from "./loop/record-retrain.js";
+export { DEFAULT_CANARY_WEIGHT, RETRAIN_OF_LABEL, TRAINING_JOB_TAG } from "./loop/retrain-from-alert.js";
 export { PERMISSIONS } from "./permissions.js";
 export { isSecretRef, redactSecrets, SecretRef } from "./secret-ref.js";
 export * from "./spec.js";
 export { stackOptionsSchema } from "./stack-options.js";
 export { dataInputResolver } from "./wiring/data-input-resolver.js";
 export { registryModelResolver } from "./wiring/registry-model-resolver.js";
+export { stackDeployInputSchema } from "./workflows/deploy-model.js";
+export { deriveServingSignature, FEATURES_TENSOR } from "./workflows/derive-serving-signature.js";
+export { rowsToInferenceRequest } from "./workflows/rows-to-inference-request.js";
