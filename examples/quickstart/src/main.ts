@@ -1,21 +1,21 @@
 // The quickstart ML loop on embedded backends: `npm start` at the repository root runs it, and
-// `npm start -- --keep` keeps the bricks' files (and the drift report) under `.mlstack/` in the cwd.
+// `npm start -- --keep` keeps the bricks' files and the reports under `.mlstack/` in the cwd.
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { runQuickstart } from "./loop.js";
+import { STACK_FILES } from "./open-stack.js";
 
-export { type QuickstartOptions, type QuickstartResult, runQuickstart } from "./loop.js";
+export { type QuickstartFiles, type QuickstartOptions, type QuickstartResult, runQuickstart } from "./loop.js";
 
 // What a previous `--keep` run left in `.mlstack/`; only these are replaced, nothing else there is touched.
 const KEPT = [
-  "data",
-  "artifacts",
-  "features.db",
-  "metadata.db",
-  "monitor.db",
+  ...STACK_FILES,
   "metadata.db.artifacts",
   "drift-report.html",
+  "coverage.html",
+  "coverage.svg",
+  "lineage.mmd",
 ];
 
 async function main(argv: string[]): Promise<void> {
