@@ -173,7 +173,18 @@ export interface StackOptions {
 /** How bad a finding is: `error` means the stack cannot work as composed. */
 export type FindingSeverity = "error" | "warning";
 
-/** The codes of validation findings. */
+/**
+ * The codes of validation findings:
+ * - `SPEC_VERSION_MISMATCH`: a brick implements another interface version than core's.
+ * - `MISSING_SLOT`: a brick, the stack's wiring or a model contract needs a slot that is empty.
+ * - `MISSING_CAPABILITY`: the brick in a needed slot lacks a capability.
+ * - `UNKNOWN_BRICK`: a model contract names a brick its slot does not hold.
+ * - `SCHEMA_INCOMPATIBLE`: one stage of a model's loop cannot read what the previous one produces.
+ * - `SCHEMA_LOSSY`: it can, but values may lose precision or be read as null.
+ * - `SIGNATURE_MISMATCH`: a deployment's Open Inference Protocol tensors do not lay out the model's fields.
+ * - `DUPLICATE_MODEL`: two model contracts share a name.
+ * - `DUPLICATE_DEPLOYMENT`: two model contracts deploy under one deployment name on one serving brick.
+ */
 export type FindingCode =
   | "SPEC_VERSION_MISMATCH"
   | "MISSING_SLOT"
@@ -183,13 +194,17 @@ export type FindingCode =
   | "SCHEMA_LOSSY"
   | "SIGNATURE_MISMATCH"
   | "DUPLICATE_MODEL"
-  | "UNKNOWN_ROLE_PERMISSION";
+  | "DUPLICATE_DEPLOYMENT";
 
 /** One problem `validate()` found. */
 export interface Finding {
   readonly code: FindingCode;
   readonly severity: FindingSeverity;
-  /** Where: a slot path (`features`, `serving.canary`), or a contract path (`models.loan-default.deployment`). */
+  /**
+   * Where to fix it: the empty slot (`metadata`) for `MISSING_SLOT`, the brick's slot path (`features`,
+   * `serving.canary`) for brick problems, the contract stage (`models.loan-default.deployment`) for
+   * contract problems.
+   */
   readonly path: string;
   readonly message: string;
   /** What would fix it. */
@@ -388,6 +403,8 @@ export interface StackEvents {
   /** Recording lineage failed; the brick call itself had succeeded. */
   "lineage.error": (event: { readonly what: string; readonly error: Error }) => void;
   access: (decision: AccessDecision) => void;
+  /** Recording an access decision in the MetadataStore failed; the checked call itself went on. */
+  "audit.error": (event: { readonly decision: AccessDecision; readonly error: Error }) => void;
   "drift.retrain.started": (event: { readonly alert: AlertEvent }) => void;
   "drift.retrain.completed": (event: DriftRetrain) => void;
   "drift.retrain.failed": (event: { readonly alert: AlertEvent; readonly error: Error }) => void;

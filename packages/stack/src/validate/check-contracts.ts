@@ -1,0 +1,103 @@
+import type { Finding, ModelContract } from "../spec.js";
+import type { StackCore } from "../stack-core.js";
+import { checkSlotRequirement } from "./check-slot-requirement.js";
+import { compareStages, type Stage } from "./compare-stages.js";
+import { contractRequirements } from "./contract-requirements.js";
+import { tensorFields } from "./signature-schema.js";
+
+/**
+ * Every finding of the declared model contracts: duplicate names, the slots and bricks each stage
+ * needs, and schema compatibility along each loop: features → trainer inputs → model signature ↔
+ * deployment tensors, and what the traffic carries → monitor.
+ */
+export function checkContracts(core: StackCore): Finding[] {
+  const contracts = core.options.models ?? [];
+  const findings: Finding[] = [...checkDuplicates(contracts)];
+  for (const contract of contracts) {
+    for (const req of contractRequirements(contract)) findings.push(...checkSlotRequirement(core, req));
+    findings.push(...checkLoop(contract));
+  }
+  return findings;
+}
+
+function checkDuplicates(contracts: readonly ModelContract[]): Finding[] {
+  const findings: Finding[] = [];
+  const byName = groupIndexes(contracts, (c) => c.name);
+  for (const [name, indexes] of byName) {
+    if (indexes.length < 2) continue;
+    findings.push({
+      code: "DUPLICATE_MODEL",
+      severity: "error",
+      path: `models.${name}`,
+      message: `model contract "${name}" is declared ${indexes.length} times (models[${indexes.join("], models[")}])`,
+      hint: `keep one contract named "${name}", or rename the others`,
+    });
+  }
+  const deployed = contracts.filter((c) => c.deployment !== undefined);
+  const byDeployment = groupIndexes(deployed, (c) => `${c.deployment?.brick ?? ""}\u0000${deploymentName(c)}`);
+  for (const indexes of byDeployment.values()) {
+    if (indexes.length < 2) continue;
+    const models = indexes.map((i) => deployed[i] as ModelContract);
+    const name = deploymentName(models[0] as ModelContract);
+    findings.push({
+      code: "DUPLICATE_DEPLOYMENT",
+      severity: "error",
+      path: `models.${(models[1] as ModelContract).name}.deployment`,
+      message: `models ${models.map((m) => `"${m.name}"`).join(", ")} are all deployed as "${name}" on one serving brick`,
+      hint: `give each contract its own deployment.name`,
+    });
+  }
+  return findings;
+}
+
+function deploymentName(c: ModelContract): string {
+  return c.deployment?.name ?? c.name;
+}
+
+function groupIndexes<T>(items: readonly T[], key: (item: T) => string): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), i]);
+  });
+  return groups;
+}
+
+function checkLoop(contract: ModelContract): Finding[] {
+  const at = (stage: string): string => `models.${contract.name}.${stage}`;
+  const findings: Finding[] = [];
+  const features: Stage | undefined = contract.features && { stage: "features", schema: contract.features.schema };
+  const trainer: Stage | undefined = contract.trainer && { stage: "trainer inputs", schema: contract.trainer.inputs };
+  const inputs: Stage = { stage: "signature inputs", schema: contract.signature.inputs };
+  const outputs: Stage = { stage: "signature outputs", schema: contract.signature.outputs };
+
+  if (features && trainer) findings.push(...compareStages(features, trainer, at("trainer")));
+  const feedsModel = trainer ?? features;
+  if (feedsModel) findings.push(...compareStages(feedsModel, inputs, at("signature")));
+
+  if (contract.deployment) {
+    const path = at("deployment");
+    const { signature } = contract.deployment;
+    const tin = tensorFields(signature.inputs, contract.signature.inputs.fields, "input");
+    const tout = tensorFields(signature.outputs, contract.signature.outputs.fields, "output");
+    for (const p of [...tin.problems, ...tout.problems]) {
+      findings.push({ code: "SIGNATURE_MISMATCH", severity: p.severity, path, message: p.message, hint: p.hint });
+    }
+    if (tin.schema) {
+      findings.push(...compareStages({ stage: "deployment inputs", schema: tin.schema }, inputs, path, tin.unusable));
+    }
+    if (tout.schema) {
+      findings.push(
+        ...compareStages(outputs, { stage: "deployment outputs", schema: tout.schema }, path, tout.unusable),
+      );
+    }
+  }
+
+  // The monitor watches the columns the traffic carries: the features, else the model's inputs.
+  if (contract.monitor) {
+    findings.push(
+      ...compareStages(features ?? inputs, { stage: "monitor", schema: contract.monitor.schema }, at("monitor")),
+    );
+  }
+  return findings;
+}
