@@ -9,6 +9,7 @@ export const PERMISSIONS = [
   "training:read",
   "training:submit",
   "training:cancel",
+  "training:admin",
   "metadata:read",
   "metadata:write",
   "models:read",
