@@ -1,4 +1,10 @@
-import { type ArtifactStore, createDeterministicIdGenerator, ManualClock, MemoryArtifactStore } from "@mlstack/core";
+import {
+  type ArtifactStore,
+  createDeterministicIdGenerator,
+  ManualClock,
+  MemoryArtifactStore,
+  parseInput,
+} from "@mlstack/core";
 import { createMemoryDataEngine } from "@mlstack/data";
 import { createMemoryFeatureStore } from "@mlstack/features";
 import { createMemoryMetadataStore } from "@mlstack/metadata";
@@ -10,6 +16,7 @@ import {
   type ModelFunction,
 } from "@mlstack/serving";
 import { type AnyTrainer, createTrainingEngine, inProcessExecutor, linearTrainer } from "@mlstack/training";
+import { z } from "zod";
 import { defineStack } from "./define-stack.js";
 import type { Stack, StackBricks, StackOptions } from "./spec.js";
 import { dataInputResolver } from "./wiring/data-input-resolver.js";
@@ -29,6 +36,25 @@ export interface TestStackOptions extends Omit<StackOptions, "clock" | "artifact
   readonly functions?: Readonly<Record<string, ModelFunction>>;
 }
 
+const objectOf = (what: string) =>
+  z.custom<object>((v) => typeof v === "object" && v !== null, { message: `expected ${what}` });
+
+// The stack's own options are checked by defineStack; these are the test stack's.
+const testStackOptionsSchema = z
+  .object({
+    bricks: objectOf("bricks by slot").optional(),
+    startTime: z.number().int().min(0).max(8.64e15).optional(),
+    seed: z.string().min(1).optional(),
+    trainers: z.array(objectOf("a trainer")).optional(),
+    functions: z
+      .record(
+        z.string().min(1),
+        z.custom<ModelFunction>((v) => typeof v === "function", { message: "expected a function" }),
+      )
+      .optional(),
+  })
+  .loose();
+
 /** A stack for tests, with its manual clock and shared artifact store. */
 export interface TestStack extends Stack {
   /** Every brick and the stack read time from it: `clock.advance(ms)` moves them all. */
@@ -44,6 +70,7 @@ export interface TestStack extends Stack {
  * Started already; `await using stack = await createTestStack()` stops it.
  */
 export async function createTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  parseInput(testStackOptionsSchema, options, "test stack options");
   const { bricks: overrides = {}, startTime, seed, trainers = [], functions = {}, ...stackOptions } = options;
   const clock = new ManualClock(startTime ?? Date.UTC(2026, 0, 1));
   const ids = createDeterministicIdGenerator({ clock, seed: seed ?? "mlstack-test" });

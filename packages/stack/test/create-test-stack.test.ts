@@ -1,0 +1,88 @@
+import { createMemoryMonitor } from "@mlstack/monitor";
+import { describe, expect, it } from "vitest";
+import { createTestStack, type TestStack } from "../src/index.js";
+
+describe("createTestStack", () => {
+  it("fills every slot with a started in-memory brick on one manual clock", async () => {
+    await using stack = await createTestStack();
+    expect(stack.entries().map((e) => [e.slot, e.brick.name])).toEqual([
+      ["data", expect.any(String)],
+      ["features", expect.any(String)],
+      ["training", expect.any(String)],
+      ["serving", expect.any(String)],
+      ["metadata", expect.any(String)],
+      ["monitor", expect.any(String)],
+    ]);
+    expect((await stack.checkHealth()).status).toBe("ok");
+    expect(stack.clock.now()).toBe(Date.UTC(2026, 0, 1));
+    // Advancing the clock moves every brick: the registry stamps with it.
+    stack.clock.advance(5000);
+    const model = await stack.metadata.createRegisteredModel("m");
+    expect(model.createdAt).toBe(Date.UTC(2026, 0, 1) + 5000);
+    expect((await stack.training.listTrainers()).map((t) => t.name)).toContain("mlstack.linear");
+  });
+
+  it("starts at startTime and gives the same ids for the same seed", async () => {
+    const ids = async (seed?: string) => {
+      await using stack = await createTestStack({ startTime: 1_000_000, ...(seed ? { seed } : {}) });
+      expect(stack.clock.now()).toBe(1_000_000);
+      const experiment = await stack.metadata.createExperiment({ name: "e" });
+      return experiment.experimentId;
+    };
+    expect(await ids()).toBe(await ids());
+    expect(await ids("other")).not.toBe(await ids());
+  });
+
+  it("serves the given functions and shares one artifact store between training, metadata and serving", async () => {
+    await using stack = await createTestStack({
+      functions: { double: (inputs) => ({ y: { shape: [1], data: [Number(inputs.x?.data[0]) * 2] } }) },
+    });
+    await stack.serving.deploy({
+      name: "double",
+      runtime: "function",
+      model: { kind: "function", name: "double" },
+      signature: {
+        inputs: [{ name: "x", datatype: "FP64", shape: [-1] }],
+        outputs: [{ name: "y", datatype: "FP64", shape: [-1] }],
+      },
+    });
+    const answer = await stack.serving.predict("double", {
+      inputs: [{ name: "x", datatype: "FP64", shape: [1], data: [21] }],
+    });
+    expect(answer.outputs[0]?.data).toEqual([42]);
+    // Bytes a run logs land in the stack's artifact store, where serving and training read them.
+    const { experimentId } = await stack.metadata.createExperiment({ name: "e" });
+    const run = await stack.metadata.createRun({ experimentId });
+    const ref = await stack.metadata.logArtifact(run.runId, "model.bin", new TextEncoder().encode("bytes"));
+    expect(new TextDecoder().decode(await stack.artifacts.get(ref))).toBe("bytes");
+  });
+
+  it("uses the bricks it is given instead of the memory ones", async () => {
+    const monitor = createMemoryMonitor();
+    await using stack = await createTestStack({ bricks: { monitor } });
+    expect(stack.entries().find((e) => e.slot === "monitor")?.brick).toBe(monitor);
+  });
+
+  it("is stopped by await using", async () => {
+    let stopped: TestStack | undefined;
+    {
+      await using stack = await createTestStack();
+      expect((await stack.checkHealth()).status).toBe("ok");
+      stopped = stack;
+    }
+    expect((await stopped.serving.health()).status).toBe("down");
+  });
+
+  it("rejects bad options with INVALID_ARGUMENT", async () => {
+    for (const options of [
+      { startTime: -1 },
+      { startTime: 1.5 },
+      { seed: "" },
+      { trainers: [1] },
+      { functions: { f: 1 } },
+      { name: "" },
+    ]) {
+      await expect(createTestStack(options as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    }
+  });
+});
