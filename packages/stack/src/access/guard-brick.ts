@@ -96,11 +96,7 @@ export function guardBrick<K extends SlotName>(
         : undefined;
     }
     if (LISTENER_METHODS.has(property) && typeof value === "function") {
-      return checked(
-        property,
-        { permission: "stack:admin", resource: "", requirements: () => [] },
-        value as AnyFunction,
-      );
+      return checked(property, LISTENER_RULE, value as AnyFunction);
     }
     if (EMITTER_ADMIN_METHODS.has(property) && typeof value === "function") {
       return checked(property, adminRule(), value as AnyFunction);
@@ -143,9 +139,13 @@ export function guardBrick<K extends SlotName>(
   return view;
 }
 
+// Listening changes nothing in the brick: no permission, no decision.
+const LISTENER_RULE: MethodAccess = { permission: "stack:admin", resource: "", sync: true, requirements: () => [] };
+
 const adminRule = (): MethodAccess => ({
   permission: "stack:admin",
   resource: ALL_RESOURCES,
+  sync: true,
   requirements: () => [{ permission: "stack:admin", resource: ALL_RESOURCES }],
 });
 
