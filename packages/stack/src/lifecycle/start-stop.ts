@@ -64,12 +64,13 @@ async function doStart(core: StackCore, state: LifecycleState): Promise<void> {
     } catch (e) {
       const error = asError(e);
       emit(core, { path: entry.path, phase: "failed", error });
-      const rollback = await stopAll(core, [...started].reverse(), "rolled-back");
-      const rolledBack = started.map((s) => s.path).filter((p) => !rollback.some((f) => f.entry.path === p));
+      const reverse = [...started].reverse();
+      const rollback = await stopAll(core, reverse, "rolled-back");
+      const rolledBack = reverse.map((s) => s.path).filter((p) => !rollback.some((f) => f.entry.path === p));
       throw new MlstackError(
         isMlstackError(error) ? error.code : "UNAVAILABLE",
         `could not start ${describe(entry)}: ${error.message}` +
-          (started.length > 0 ? `; stopped again: ${started.map((s) => s.path).join(", ")}` : "") +
+          (rolledBack.length > 0 ? `; stopped again: ${rolledBack.join(", ")}` : "") +
           (rollback.length > 0 ? `; ${rollback.map((f) => `${f.entry.path} failed to stop too`).join(", ")}` : ""),
         {
           cause: error,

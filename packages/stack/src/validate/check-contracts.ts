@@ -83,9 +83,11 @@ function checkLoop(contract: ModelContract): Finding[] {
     for (const p of [...tin.problems, ...tout.problems]) {
       findings.push({ code: "SIGNATURE_MISMATCH", severity: p.severity, path, message: p.message, hint: p.hint });
     }
-    if (tin.schema) {
-      findings.push(...compareStages({ stage: "deployment inputs", schema: tin.schema }, inputs, path, tin.unusable));
-    }
+    const tensorsIn: Stage | undefined = tin.schema && { stage: "deployment inputs", schema: tin.schema };
+    // A packed matrix is an encoding: each field must fit its column (int32 packs into FP64 losslessly).
+    // One tensor per field declares each field's type: what the client sends must fit the model's field.
+    if (tensorsIn && tin.layout === "packed") findings.push(...compareStages(inputs, tensorsIn, path));
+    if (tensorsIn && tin.layout === "per-field") findings.push(...compareStages(tensorsIn, inputs, path, tin.unusable));
     if (tout.schema) {
       findings.push(
         ...compareStages(outputs, { stage: "deployment outputs", schema: tout.schema }, path, tout.unusable),
