@@ -64,7 +64,7 @@ describe("examples/swap-backends", () => {
     expect(embedded.bricks).toMatchObject({ features: "sqlite", metadata: "sqlite", monitor: "sqlite" });
     expect(onMem.rows).toEqual({ committed: 300, trainingSet: 300 });
     expect(embedded.rows).toEqual(onMem.rows);
-    expect(embedded.model).toEqual({ kind: "model-version", model: MODEL, version: 1 });
+    expect(embedded.model).toEqual({ kind: "model-version", model: MODEL, version: "1" });
     expect(embedded.model).toEqual(onMem.model);
     // Same rows, same seed, same rules: the same model, bit for bit.
     expect(embedded.metrics).toEqual(onMem.metrics);
