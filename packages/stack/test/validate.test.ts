@@ -72,7 +72,7 @@ const schema = (...fields: Field[]) => defineSchema(fields);
 /** A contract whose every stage fits: packed FP64 matrix in, one FP64 vector out. */
 const LOAN: ModelContract = {
   name: "loan",
-  features: { service: "loan_features", schema: FEATURES },
+  features: { features: ["applicant:income", "applicant:credit_score", "applicant:age"], schema: FEATURES },
   trainer: { name: "mlstack.linear", version: "1", inputs: INPUTS, label: "defaulted" },
   signature: { inputs: INPUTS, outputs: OUTPUTS },
   deployment: {
@@ -198,6 +198,18 @@ const CASES: Case[] = [
         path: "serving",
         message: 'training ("in-process") needs serving brick "memory" to support "shadow"',
         hint: "shadow: true, batching: true",
+      },
+    ],
+  },
+  {
+    name: "a brick requires a slot no stack has",
+    bricks: (b) => ({ ...b, data: withManifest(b.data, { requires: [{ slot: "warehouse" as never }] }) }),
+    findings: [
+      {
+        code: "MISSING_SLOT",
+        severity: "error",
+        path: "warehouse",
+        message: 'data ("memory") requires slot "warehouse", which no stack has',
       },
     ],
   },
@@ -536,6 +548,43 @@ const CASES: Case[] = [
     ],
   },
   {
+    name: "the features schema declares a column the selection does not yield",
+    bricks: all,
+    options: {
+      models: [loan({ features: { features: ["applicant:income", "applicant:credit_score"], schema: FEATURES } })],
+    },
+    findings: [
+      {
+        code: "SCHEMA_INCOMPATIBLE",
+        severity: "error",
+        path: "models.loan.features",
+        message: 'features selection → features: field "age" is not among the selected features',
+        hint: '(view:age), or remove "age" from the features schema',
+      },
+    ],
+  },
+  {
+    name: "full feature names and feature services are understood",
+    bricks: all,
+    options: {
+      models: [
+        loan({
+          name: "full",
+          features: {
+            features: ["applicant:income"],
+            schema: schema({ name: "applicant__income", type: "float64" }),
+          },
+          trainer: undefined,
+          signature: { inputs: schema({ name: "applicant__income", type: "float64" }), outputs: OUTPUTS },
+          deployment: undefined,
+          monitor: undefined,
+        }),
+        loan({ name: "service", features: { service: "loan_features", schema: FEATURES } }),
+      ],
+    },
+    findings: [],
+  },
+  {
     name: "two contracts of one name",
     bricks: all,
     options: { models: [LOAN, loan({ deployment: undefined })] },
@@ -555,6 +604,25 @@ const CASES: Case[] = [
       models: [
         loan({ name: "a", deployment: { ...(LOAN.deployment as object), name: "scorer" } as never }),
         loan({ name: "b", deployment: { ...(LOAN.deployment as object), name: "scorer" } as never }),
+      ],
+    },
+    findings: [
+      {
+        code: "DUPLICATE_DEPLOYMENT",
+        severity: "error",
+        path: "models.b.deployment",
+        message: 'models "a", "b" are all deployed as "scorer"',
+      },
+    ],
+  },
+  {
+    name: "two contracts deployed under one name on the default serving brick, one naming it",
+    bricks: (b) => ({ ...b, serving: { bricks: { main: b.serving, canary: createServingEngine() }, default: "main" } }),
+    options: {
+      models: [
+        loan({ name: "a", deployment: { ...(LOAN.deployment as object), name: "scorer" } as never }),
+        loan({ name: "b", deployment: { ...(LOAN.deployment as object), name: "scorer", brick: "main" } as never }),
+        loan({ name: "c", deployment: { ...(LOAN.deployment as object), name: "scorer", brick: "canary" } as never }),
       ],
     },
     findings: [

@@ -12,7 +12,7 @@ import { tensorFields } from "./signature-schema.js";
  */
 export function checkContracts(core: StackCore): Finding[] {
   const contracts = core.options.models ?? [];
-  const findings: Finding[] = [...checkDuplicates(contracts)];
+  const findings: Finding[] = [...checkDuplicates(contracts, core.slots.serving?.default)];
   for (const contract of contracts) {
     for (const req of contractRequirements(contract)) findings.push(...checkSlotRequirement(core, req));
     findings.push(...checkLoop(contract));
@@ -20,7 +20,7 @@ export function checkContracts(core: StackCore): Finding[] {
   return findings;
 }
 
-function checkDuplicates(contracts: readonly ModelContract[]): Finding[] {
+function checkDuplicates(contracts: readonly ModelContract[], servingDefault: string | undefined): Finding[] {
   const findings: Finding[] = [];
   const byName = groupIndexes(contracts, (c) => c.name);
   for (const [name, indexes] of byName) {
@@ -34,7 +34,10 @@ function checkDuplicates(contracts: readonly ModelContract[]): Finding[] {
     });
   }
   const deployed = contracts.filter((c) => c.deployment !== undefined);
-  const byDeployment = groupIndexes(deployed, (c) => `${c.deployment?.brick ?? ""}\u0000${deploymentName(c)}`);
+  const byDeployment = groupIndexes(
+    deployed,
+    (c) => `${c.deployment?.brick ?? servingDefault ?? ""}\u0000${deploymentName(c)}`,
+  );
   for (const indexes of byDeployment.values()) {
     if (indexes.length < 2) continue;
     const models = indexes.map((i) => deployed[i] as ModelContract);
@@ -71,6 +74,7 @@ function checkLoop(contract: ModelContract): Finding[] {
   const inputs: Stage = { stage: "signature inputs", schema: contract.signature.inputs };
   const outputs: Stage = { stage: "signature outputs", schema: contract.signature.outputs };
 
+  findings.push(...checkSelection(contract));
   if (features && trainer) findings.push(...compareStages(features, trainer, at("trainer")));
   const feedsModel = trainer ?? features;
   if (feedsModel) findings.push(...compareStages(feedsModel, inputs, at("signature")));
@@ -102,4 +106,29 @@ function checkLoop(contract: ModelContract): Finding[] {
     );
   }
   return findings;
+}
+
+/**
+ * The declared features output must be what the selection yields: a `view:feature` reference makes a
+ * column `feature` (or `view__feature` with full names). A whole view or a feature service yields
+ * columns only the FeatureStore knows, so those selections are not checked.
+ */
+function checkSelection(contract: ModelContract): Finding[] {
+  const refs = contract.features?.features;
+  if (contract.features === undefined || refs === undefined || refs.some((r) => !r.includes(":"))) return [];
+  const produced = new Set(
+    refs.flatMap((r) => {
+      const [view = "", feature = ""] = r.split(":", 2);
+      return [feature, `${view}__${feature}`];
+    }),
+  );
+  return contract.features.schema.fields
+    .filter((f) => !produced.has(f.name))
+    .map((f) => ({
+      code: "SCHEMA_INCOMPATIBLE" as const,
+      severity: "error" as const,
+      path: `models.${contract.name}.features`,
+      message: `features selection → features: field "${f.name}" is not among the selected features (${refs.join(", ")})`,
+      hint: `select the feature that yields "${f.name}" (view:${f.name}), or remove "${f.name}" from the features schema`,
+    }));
 }

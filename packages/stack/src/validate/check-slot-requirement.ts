@@ -4,6 +4,17 @@ import { SLOT_INTERFACES, type SlotRequirement } from "./slot-requirement.js";
 
 /** The findings of one requirement: an empty slot, an unknown brick name, or missing capabilities. */
 export function checkSlotRequirement(core: StackCore, req: SlotRequirement): Finding[] {
+  if (!Object.hasOwn(SLOT_INTERFACES, req.slot)) {
+    return [
+      {
+        code: "MISSING_SLOT",
+        severity: "error",
+        path: req.slot,
+        message: `${req.by} requires slot "${req.slot}", which no stack has`,
+        hint: `the slots are ${Object.keys(SLOT_INTERFACES).join(", ")}: fix the brick's requires`,
+      },
+    ];
+  }
   const slot = core.slots[req.slot];
   const caps = req.capabilities ?? [];
   const withCaps = caps.length > 0 ? ` whose capabilities include ${caps.map((c) => `${c}: true`).join(", ")}` : "";
