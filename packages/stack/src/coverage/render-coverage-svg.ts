@@ -146,9 +146,12 @@ function stageBox(
       `<rect x="${num(x0)}" y="${y}" width="${num(x1 - x0)}" height="${h}" fill="${b.level === "full" ? color : lighten(color)}"/>`,
     );
   });
-  const who =
-    row.by.length === 0 ? "gap" : row.by.map((b) => `${b.path}${b.level === "partial" ? " (partial)" : ""}`).join(", ");
   const wide = w > COL_W;
+  // Paths only: the stripe's shade says full or partial, the tooltip says it in words.
+  const who = fit(
+    row.by.map((b) => b.path),
+    wide ? w - 20 : w - 8,
+  );
   const labelX = wide ? x + 10 : x + w / 2;
   const anchor = wide ? "start" : "middle";
   const halo = 'stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"';
@@ -159,6 +162,21 @@ function stageBox(
     "</g>",
   );
   return out;
+}
+
+// The covering bricks as they fit in `width` (10px text, at most about 5.6px a character): as many as fit, then
+// "+n more"; the box's tooltip names them all.
+function fit(names: readonly string[], width: number): string {
+  if (names.length === 0) return "gap";
+  const max = Math.floor(width / 5.6);
+  for (let n = names.length; n > 1; n--) {
+    const text = names.slice(0, n).join(", ") + (n < names.length ? ` +${names.length - n} more` : "");
+    if (text.length <= max) return text;
+  }
+  const first = names[0] ?? "";
+  const rest = names.length > 1 ? ` +${names.length - 1} more` : "";
+  if (first.length + rest.length <= max) return first + rest;
+  return `${first.slice(0, Math.max(1, max - rest.length - 1))}…${rest}`;
 }
 
 function describe(row: StageCoverage): string {
