@@ -121,6 +121,13 @@ describe("checkHealth()", () => {
     });
   });
 
+  it("refuses a bad timeout with INVALID_ARGUMENT", async () => {
+    const stack = defineStack(memoryBricks());
+    for (const timeoutMs of [0, -5, 1.5, Number.NaN, 10_000_000]) {
+      await expect(stack.checkHealth({ timeoutMs })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    }
+  });
+
   it("names named bricks by their path", async () => {
     const b = memoryBricks();
     const stack = defineStack({

@@ -251,6 +251,31 @@ describe("start() and stop()", () => {
     ]);
   });
 
+  it("write pending lineage into the MetadataStore before stopping it", async () => {
+    const timeline: string[] = [];
+    const b = memoryBricks();
+    // A slow MetadataStore: every write lands 20 ms after it is called.
+    const metadata = interceptBrick(b.metadata, async (call) => {
+      if (call.method === "stop") timeline.push("stop metadata");
+      if (["start", "stop", "health", "on", "off", "once"].includes(call.method)) return call.proceed();
+      await new Promise((r) => setTimeout(r, 20));
+      const result = await call.proceed();
+      timeline.push(`wrote ${call.method}`);
+      return result;
+    });
+    const stack = defineStack({ data: b.data, metadata });
+    await stack.start();
+    await stack.data.createRepo("loans");
+    await stack.data.commit("loans", "main", (tx) => tx.put("a.csv", "id\n1\n").then(() => undefined), {
+      message: "first rows",
+    });
+    expect(timeline).toEqual([]);
+    await stack.stop();
+    expect(timeline.length).toBeGreaterThan(1);
+    expect(timeline.slice(0, -1).every((t) => t.startsWith("wrote "))).toBe(true);
+    expect(timeline.at(-1)).toBe("stop metadata");
+  });
+
   it("stop with `await using`", async () => {
     const log: string[] = [];
     {

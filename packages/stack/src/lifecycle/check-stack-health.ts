@@ -1,15 +1,19 @@
+import { parseInput } from "@mlstack/core";
+import { z } from "zod";
 import type { BrickHealth, HealthReport, SlotEntry } from "../spec.js";
 import type { StackCore } from "../stack-core.js";
 
 const STATUSES = new Set(["ok", "degraded", "down"]);
+const timeoutSchema = z.number().int().positive().max(600_000);
 
 /**
  * Probes every brick's `health()` at once, each under its own timeout (real timers, so a probe that
  * never answers is `down` after `timeoutMs`). A throwing probe is `down` with its message; a brick
  * without a probe is `ok` with a detail saying it has none. Overall: `down` if any brick is down, else
- * `degraded` if any is degraded, else `ok`. Never rejects.
+ * `degraded` if any is degraded, else `ok`. Rejects only a bad timeout (`INVALID_ARGUMENT`).
  */
 export async function checkStackHealth(core: StackCore, timeoutMs: number): Promise<HealthReport> {
+  parseInput(timeoutSchema, timeoutMs, "timeoutMs");
   const bricks = await Promise.all(core.entries().map((entry) => probe(entry, timeoutMs)));
   const status = bricks.some((b) => b.status === "down")
     ? "down"
