@@ -38,7 +38,9 @@ export const LISTENER_METHODS: ReadonlySet<string> = new Set([
 /** Emitter methods that act for the brick (forge an event, drop the stack's own listeners): `stack:admin`. */
 export const EMITTER_ADMIN_METHODS: ReadonlySet<string> = new Set(["emit", "removeAllListeners"]);
 
-type EmitterMethod =
+/** The string-named methods of a brick interface, emitter methods aside. */
+export type BrickMethod<B> = Exclude<
+  { [K in keyof B]-?: B[K] extends ((...args: never[]) => unknown) | undefined ? K : never }[keyof B] & string,
   | "on"
   | "off"
   | "once"
@@ -48,12 +50,7 @@ type EmitterMethod =
   | "listenerCount"
   | "eventNames"
   | "emit"
-  | "removeAllListeners";
-
-/** The string-named methods of a brick interface, emitter methods aside. */
-export type BrickMethod<B> = Exclude<
-  { [K in keyof B]-?: B[K] extends ((...args: never[]) => unknown) | undefined ? K : never }[keyof B] & string,
-  EmitterMethod
+  | "removeAllListeners"
 >;
 
 /** The access rule of every method of one brick interface: a missing method does not compile. */
