@@ -1,5 +1,4 @@
 import { type DataFileRef, isMlstackError, MlstackError, refKey } from "@mlstack/core";
-import { runExecutionId } from "@mlstack/metadata";
 import { defineTrainer, type LinearTrainerParams, TERMINAL_STATES } from "@mlstack/training";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";

@@ -32,6 +32,10 @@ function adjacency(graph: LineageGraph, direction: Direction): Adjacency {
 
 function executionLabel(e: LineageExecution | undefined, id: string): string {
   if (e === undefined) return id;
+  // A run's name is free text (often its job id): show the run id beside it.
+  if (e.type === "run" && typeof e.properties.runId === "string") {
+    return e.name === e.properties.runId ? `run ${e.name}` : `run ${e.properties.runId}: ${e.name}`;
+  }
   return e.name === e.id || e.name === "" ? `${e.type} ${e.id}` : `${e.type}: ${e.name}`;
 }
 
