@@ -8,6 +8,15 @@
  * @module @mlstack/stack
  */
 
+export { DEFAULT_AUDIT_EXPERIMENT } from "./access/audit.js";
+export {
+  type AccessRequirement,
+  BRICK_PERMISSIONS,
+  type BrickAccessTable,
+  type BrickMethod,
+  type MethodAccess,
+} from "./access/brick-permissions.js";
+export { ALL_RESOURCES } from "./access/match-resource.js";
 export { createTestStack, type TestStack, type TestStackOptions } from "./create-test-stack.js";
 export { defineStack } from "./define-stack.js";
 export { type InterceptedCall, interceptBrick } from "./intercept-brick.js";
