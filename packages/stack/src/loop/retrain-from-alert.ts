@@ -1,15 +1,16 @@
 import { MlstackError, type TrainingSetRef, trainingSetRefSchema } from "@mlstack/core";
 import type { AlertEvent } from "@mlstack/monitor";
 import type { JobSpecInput } from "@mlstack/training";
+import { EXPERIMENT_LABEL, TRAINING_JOB_TAG } from "../lineage/record-training-job.js";
 import type { DriftPolicy, DriftRetrain, StackTrainingSet } from "../spec.js";
 import type { StackCore } from "../stack-core.js";
 import { registerModel } from "../workflows/register-model.js";
-import { trainJob } from "../workflows/train.js";
+import { locateJob, trainJob } from "../workflows/train.js";
 import { findChampion } from "./find-champion.js";
 import { recordRetrain } from "./record-retrain.js";
 
-/** The run tag where the lineage recorder keeps the training job a run records. */
-export const TRAINING_JOB_TAG = "mlstack.training_job";
+// The tag the loop follows from a model version to its training job; re-exported for users.
+export { TRAINING_JOB_TAG };
 
 /** The job label naming the model version a retrain replaces. */
 export const RETRAIN_OF_LABEL = "mlstack.retrain_of";
@@ -29,24 +30,18 @@ export async function retrainFromAlert(core: StackCore, policy: DriftPolicy, ale
   const metadata = core.wired("metadata");
   const champion = findChampion(await serving.spec(policy.deployment));
   const version = await metadata.getModelVersion(champion.model.model, champion.model.version);
-  if (version.runId === null) {
-    throw new MlstackError(
-      "FAILED_PRECONDITION",
-      `model version ${version.model}/${version.version} has no run, so there is no training job to rerun`,
-      { details: { model: version.model, version: version.version } },
-    );
-  }
-  const run = await metadata.getRun(version.runId);
-  const jobId = run.tags[TRAINING_JOB_TAG];
+  // registerModel tags the version with its job; a version registered otherwise names it on its run.
+  const run = version.runId === null ? undefined : await metadata.getRun(version.runId);
+  const jobId = version.tags[TRAINING_JOB_TAG] ?? run?.tags[TRAINING_JOB_TAG];
   if (jobId === undefined) {
     throw new MlstackError(
       "FAILED_PRECONDITION",
-      `run ${version.runId} of ${version.model}/${version.version} names no training job (tag ${TRAINING_JOB_TAG})`,
-      { details: { runId: version.runId, model: version.model, version: version.version } },
+      `model version ${version.model}/${version.version} names no training job (tag ${TRAINING_JOB_TAG} on it or its run)`,
+      { details: { model: version.model, version: version.version, runId: version.runId } },
     );
   }
-  const job = await core.wired("training").getJob(jobId);
-  const experiment = job.spec.labels["mlstack.experiment"];
+  const { job } = await locateJob(core, jobId);
+  const experiment = job.spec.labels[EXPERIMENT_LABEL];
   const spec: JobSpecInput = {
     trainer: job.spec.trainer,
     params: mergeParams(job.spec.params, policy.params),
@@ -61,7 +56,7 @@ export async function retrainFromAlert(core: StackCore, policy: DriftPolicy, ale
     // Not the champion's other labels: a sweep trial's labels would make the retrain look like a trial.
     labels: {
       [RETRAIN_OF_LABEL]: `${version.model}/${version.version}`,
-      ...(experiment === undefined ? {} : { "mlstack.experiment": experiment }),
+      ...(experiment === undefined ? {} : { [EXPERIMENT_LABEL]: experiment }),
     },
   };
   const trained = await trainJob(core, spec);
