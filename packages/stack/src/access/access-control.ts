@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AccessDecision, AccessPolicy, Permission, Principal } from "../spec.js";
 import type { StackCore } from "../stack-core.js";
 import { AuditLog, DEFAULT_AUDIT_EXPERIMENT } from "./audit.js";
+import type { AccessRequirement } from "./brick-permissions.js";
 import { compileResourcePattern } from "./match-resource.js";
 
 const principalSchema = z.object({
@@ -118,6 +119,15 @@ export class AccessControl {
         { details: { principal: principal.id, permission, resource, operation } },
       );
     }
+  }
+
+  /**
+   * Checks every requirement of one call in order (as {@link AccessControl.check}); the first one
+   * missing throws. With the table's rules, e.g. `BRICK_PERMISSIONS.features.getHistoricalFeatures.requirements([request])`,
+   * a workflow checks each resource it touches.
+   */
+  checkAll(principal: Principal, requirements: readonly AccessRequirement[], operation: string): void {
+    for (const r of requirements) this.check(principal, r.permission, r.resource, operation);
   }
 
   /** Resolves once every decision made so far is audited. */

@@ -53,7 +53,7 @@ export function guardBrick<K extends SlotName>(
     const operation = `${entry.path}.${name}`;
     return (...args: unknown[]) => {
       try {
-        for (const r of rule.requirements(args)) core.access.check(principal, r.permission, r.resource, operation);
+        core.access.checkAll(principal, rule.requirements(args), operation);
       } catch (error) {
         if (rule.sync) throw error;
         return Promise.reject(error);
