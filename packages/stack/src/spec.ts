@@ -184,6 +184,7 @@ export type FindingSeverity = "error" | "warning";
  * - `SIGNATURE_MISMATCH`: a deployment's Open Inference Protocol tensors do not lay out the model's fields.
  * - `DUPLICATE_MODEL`: two model contracts share a name.
  * - `DUPLICATE_DEPLOYMENT`: two model contracts deploy under one deployment name on one serving brick.
+ * - `LABEL_AS_INPUT`: a contract's trainer label is also one of the model's inputs.
  */
 export type FindingCode =
   | "SPEC_VERSION_MISMATCH"
@@ -194,7 +195,8 @@ export type FindingCode =
   | "SCHEMA_LOSSY"
   | "SIGNATURE_MISMATCH"
   | "DUPLICATE_MODEL"
-  | "DUPLICATE_DEPLOYMENT";
+  | "DUPLICATE_DEPLOYMENT"
+  | "LABEL_AS_INPUT";
 
 /** One problem `validate()` found. */
 export interface Finding {

@@ -585,6 +585,35 @@ const CASES: Case[] = [
     findings: [],
   },
   {
+    name: "the label is read as an input",
+    bricks: all,
+    options: {
+      models: [
+        loan({
+          features: undefined,
+          trainer: { name: "mlstack.linear", version: "1", inputs: INPUTS, label: "income" },
+          deployment: undefined,
+          monitor: undefined,
+        }),
+      ],
+    },
+    findings: [
+      {
+        code: "LABEL_AS_INPUT",
+        severity: "error",
+        path: "models.loan.trainer",
+        message: 'the label "income" is also one of the trainer inputs',
+      },
+      {
+        code: "LABEL_AS_INPUT",
+        severity: "error",
+        path: "models.loan.signature",
+        message: 'the label "income" is also one of the signature inputs',
+        hint: 'remove "income" from the signature inputs',
+      },
+    ],
+  },
+  {
     name: "two contracts of one name",
     bricks: all,
     options: { models: [LOAN, loan({ deployment: undefined })] },

@@ -74,7 +74,7 @@ function checkLoop(contract: ModelContract): Finding[] {
   const inputs: Stage = { stage: "signature inputs", schema: contract.signature.inputs };
   const outputs: Stage = { stage: "signature outputs", schema: contract.signature.outputs };
 
-  findings.push(...checkSelection(contract));
+  findings.push(...checkSelection(contract), ...checkLabel(contract));
   if (features && trainer) findings.push(...compareStages(features, trainer, at("trainer")));
   const feedsModel = trainer ?? features;
   if (feedsModel) findings.push(...compareStages(feedsModel, inputs, at("signature")));
@@ -130,5 +130,24 @@ function checkSelection(contract: ModelContract): Finding[] {
       path: `models.${contract.name}.features`,
       message: `features selection → features: field "${f.name}" is not among the selected features (${refs.join(", ")})`,
       hint: `select the feature that yields "${f.name}" (view:${f.name}), or remove "${f.name}" from the features schema`,
+    }));
+}
+
+/** The label is what the model predicts: a model that reads it as an input cannot be served. */
+function checkLabel(contract: ModelContract): Finding[] {
+  const label = contract.trainer?.label;
+  if (label === undefined) return [];
+  const stages = [
+    { stage: "trainer inputs", path: "trainer", schema: contract.trainer?.inputs },
+    { stage: "signature inputs", path: "signature", schema: contract.signature.inputs },
+  ];
+  return stages
+    .filter((s) => s.schema?.fields.some((f) => f.name === label))
+    .map((s) => ({
+      code: "LABEL_AS_INPUT" as const,
+      severity: "error" as const,
+      path: `models.${contract.name}.${s.path}`,
+      message: `the label "${label}" is also one of the ${s.stage}: the model would read the answer it predicts`,
+      hint: `remove "${label}" from the ${s.stage}`,
     }));
 }
