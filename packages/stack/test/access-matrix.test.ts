@@ -645,9 +645,6 @@ const WORKFLOWS: Record<
   stop: { permissions: ["stack:admin"], run: (s) => s.stop() },
 };
 
-// Workflows whose placeholder still answers NOT_SUPPORTED: with the permissions, only that is tolerated.
-const STILL_BUILDING: ReadonlySet<string> = new Set(["registerModel"]);
-
 describe("the stack's workflows through a principal's view", () => {
   for (const [name, workflow] of Object.entries(WORKFLOWS)) {
     it(`${name}: ${workflow.permissions.join(" + ")}`, async () => {
@@ -670,11 +667,10 @@ describe("the stack's workflows through a principal's view", () => {
         }
         expect(await snapshot(stack)).toEqual(before);
 
-        // With the permissions the call goes through (a workflow still being built may refuse it otherwise).
+        // With the permissions it succeeds.
         const result = await outcome(() =>
           workflow.run(stack.as({ id: "alice", roles: [...workflow.permissions] }), fixture),
         );
-        if (STILL_BUILDING.has(name) && isMlstackError(result, "NOT_SUPPORTED")) return;
         if (result instanceof Error) throw result;
       } finally {
         await stack.stop();
