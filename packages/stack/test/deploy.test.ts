@@ -1,4 +1,4 @@
-import type { ModelVersionRef, TrainingSetRef } from "@mlstack/core";
+import { type ModelVersionRef, refKey, type TrainingSetRef } from "@mlstack/core";
 import { describe, expect, it } from "vitest";
 import { createTestStack, type TestStack } from "../src/index.js";
 
@@ -50,6 +50,9 @@ describe("stack.deploy", () => {
       inputs: [{ name: "features", datatype: "FP64", shape: [1, 2], data: [1, 0.5] }],
     });
     expect(response.outputs[0]?.data[0]).toBeCloseTo(sigmoid(2 - 0.5), 12);
+    // The stack records the deployment in lineage: its revision comes from the model version.
+    const graph = await stack.lineage(status.ref);
+    expect(graph.artifacts.map((a) => a.key)).toContain(refKey(model));
     // Nothing was registered with the Monitor without `monitor`.
     expect(await stack.monitor.listDeployments()).toEqual([]);
   });

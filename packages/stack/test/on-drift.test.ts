@@ -95,7 +95,7 @@ async function driftAndAlert(stack: TestStack): Promise<AlertEvent[]> {
 describe("stack.onDrift", () => {
   it("retrains the champion's trainer on the new training set, registers v2 and canaries it 90/10, in lineage", async () => {
     await using stack = await createTestStack();
-    const { v1 } = await deployChampion(stack);
+    const { v1, trainingSet: firstSet } = await deployChampion(stack);
     const newRows = sample(200, 0.5, 1000);
     let newTrainingSet: StackTrainingSet | undefined;
     const events: string[] = [];
@@ -160,8 +160,9 @@ describe("stack.onDrift", () => {
     const served = await stack.lineage(revision, { direction: "upstream" });
     const outputs = served.events.filter((e) => e.execution === execution?.id && e.type === "output");
     expect(outputs.map((e) => e.artifact).sort()).toEqual([refKey(revision), refKey(v2)].sort());
+    // ... down to both training sets: the champion's (through its run) and the new one.
     expect(served.artifacts.map((a) => a.key)).toEqual(
-      expect.arrayContaining([refKey(retrain.alert.window), refKey(retrain.trainingSet)]),
+      expect.arrayContaining([refKey(retrain.alert.window), refKey(retrain.trainingSet), refKey(firstSet.ref)]),
     );
     await loop.close();
   });
