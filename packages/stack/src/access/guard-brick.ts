@@ -103,7 +103,7 @@ export function guardBrick<K extends SlotName>(
     }
     if (fields.has(property)) {
       return property === "events" && typeof value === "object" && value !== null
-        ? readOnlyEmitter(core, principal, `${entry.path}.events`, value)
+        ? readOnlyEmitter(core, principal, `${entry.path}.events`, value as object)
         : value;
     }
     if (OBJECT_METHODS.has(property) && typeof value === "function") return (value as AnyFunction).bind(brick);
@@ -149,11 +149,15 @@ const adminRule = (): MethodAccess => ({
   requirements: () => [{ permission: "stack:admin", resource: ALL_RESOURCES }],
 });
 
-/** An emitter a principal may listen to but not emit on (a forged alert could start a retrain). */
-function readOnlyEmitter(core: StackCore, principal: Principal, path: string, emitter: object): object {
+/**
+ * A principal's view of an emitter: listener methods pass (returning the view), `emit` and
+ * `removeAllListeners` need `stack:admin` (a forged alert could start a retrain), anything else reads
+ * as undefined. For a brick's `events` object, and for the stack's own `events` in a principal's view.
+ */
+export function readOnlyEmitter<E extends object>(core: StackCore, principal: Principal, path: string, emitter: E): E {
   const source = emitter as Record<PropertyKey, unknown>;
   const cache = new Map<PropertyKey, unknown>();
-  const view: object = new Proxy({ [inspect.custom]: () => `[${path} as ${principal.id}]` } as object, {
+  const view = new Proxy({ [inspect.custom]: () => `[${path} as ${principal.id}]` } as object, {
     get(_, property) {
       if (cache.has(property)) return cache.get(property);
       if (typeof property !== "string") return undefined;
@@ -181,6 +185,6 @@ function readOnlyEmitter(core: StackCore, principal: Principal, path: string, em
         `setting ${String(property)} on ${path} is not allowed through a principal's view`,
       );
     },
-  });
+  }) as E;
   return view;
 }
