@@ -5,13 +5,13 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createRandom, MlstackError, type ModelVersionRef, refKey, SystemClock } from "@mlstack/core";
+import { createRandom, isMlstackError, MlstackError, type ModelVersionRef, refKey, SystemClock } from "@mlstack/core";
 import { renderDriftReport } from "@mlstack/monitor";
 import { createInferenceClient, createInferenceServer } from "@mlstack/serving";
 import type { DriftLoop, Finding, Stack } from "@mlstack/stack";
 import { FEATURES, generateLoans } from "./data-set.js";
 import { DEPLOYMENT, LABEL, MODEL } from "./model-contract.js";
-import { openStack } from "./open-stack.js";
+import { INFERENCE_SERVER, openStack } from "./open-stack.js";
 import { sendTraffic, THRESHOLD } from "./send-traffic.js";
 import { type VersionedLoans, versionLoans } from "./version-loans.js";
 
@@ -103,7 +103,9 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     }
     await stack.start();
     resources.push({ close: () => stack.stop() });
-    const server = await createInferenceServer(stack.serving);
+    // The HTTP server sees the ServingEngine through the inference server's view: every call is checked.
+    const servingView = stack.as(INFERENCE_SERVER).serving;
+    const server = await createInferenceServer(servingView);
     resources.push(server);
 
     step("DataEngine: versioning 4,000 loan applications as a table");
@@ -150,7 +152,13 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
       },
     });
     const client = createInferenceClient(server.url);
-    log(`inference server   ${server.url}/v2/models/${MODEL}/infer`);
+    log(`inference server   ${server.url}/v2/models/${MODEL}/infer (as ${INFERENCE_SERVER.id})`);
+    const denied = await servingView.undeploy(MODEL).then(
+      () => undefined,
+      (error: unknown) => (isMlstackError(error, "PERMISSION_DENIED") ? error : Promise.reject(error)),
+    );
+    if (!denied) throw new MlstackError("INTERNAL", `${INFERENCE_SERVER.id} could undeploy ${MODEL}`);
+    log(`access             ${INFERENCE_SERVER.id} may not undeploy: ${denied.code}`);
 
     // The loop waits for a drift alert on the deployment: it builds the February training set, retrains,
     // registers the next version and canaries it at 10%.

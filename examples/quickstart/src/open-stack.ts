@@ -7,9 +7,15 @@ import { LocalArtifactStore } from "@mlstack/core";
 import { createFilesystemDataEngine } from "@mlstack/data";
 import { createLinearModelRuntime, createServingEngine } from "@mlstack/serving";
 import { createSqliteFeatureStore, createSqliteMetadataStore, createSqliteMonitor } from "@mlstack/sqlite";
-import { dataInputResolver, defineStack, registryModelResolver, type Stack } from "@mlstack/stack";
+import { dataInputResolver, defineStack, type Principal, registryModelResolver, type Stack } from "@mlstack/stack";
 import { createTrainingEngine, inProcessExecutor, linearTrainer } from "@mlstack/training";
 import { loanDefaultContract, MODEL } from "./model-contract.js";
+
+/**
+ * Who the HTTP inference server calls the ServingEngine as: it may predict with the deployment and read
+ * the serving state (readiness, metadata), nothing else.
+ */
+export const INFERENCE_SERVER: Principal = { id: "inference-server", roles: ["predictor"] };
 
 /** The files and folders a stack opened by {@link openStack} keeps under its folder. */
 export const STACK_FILES = ["data", "artifacts", "features.db", "metadata.db", "monitor.db"] as const;
@@ -41,6 +47,13 @@ export async function openStack(folder: string): Promise<Stack> {
       metadata,
       monitor: createSqliteMonitor({ filename: join(folder, "monitor.db") }),
     },
-    { name: "quickstart", artifacts, models: [loanDefaultContract], lineage: { experiment: MODEL } },
+    {
+      name: "quickstart",
+      artifacts,
+      models: [loanDefaultContract],
+      lineage: { experiment: MODEL },
+      // Deny by default: the predictor role may only score with the deployment and read the serving state.
+      policy: { roles: { predictor: [{ permission: "serving:predict", resource: MODEL }, "serving:read"] } },
+    },
   );
 }

@@ -50,9 +50,12 @@ it("runs the whole loop through the Stack: validated, drift detected, retrained 
       expect(result.lineage.artifacts).toContain(key);
     }
     expect(lines.join("\n")).toContain(result.lineage.text);
-    // The coverage map: every canonical stage is listed, and the drift, lineage and coverage files are written.
+    // The coverage map is printed, and the drift, lineage and coverage files are written.
     expect(result.coverage.text).toContain("feature-store");
-    expect(result.coverage.gaps).not.toContain("training");
+    // Nothing covers labeling; the stack's policy covers access control.
+    expect(result.coverage.gaps).toEqual(["labeling"]);
+    // The HTTP server calls serving as a principal that may predict, not undeploy.
+    expect(lines).toContain("access             inference-server may not undeploy: PERMISSION_DENIED");
     expect(lines.join("\n")).toContain(result.coverage.text);
     const report = await readFile(result.files.driftReport, "utf8");
     expect(report).toContain('<table id="statistics">');
