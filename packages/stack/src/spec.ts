@@ -341,7 +341,10 @@ export interface StackDeployInput {
   readonly signature?: Signature;
   /** Register the deployment with the Monitor (schema from the contract or the signature) and set its reference. */
   readonly monitor?: {
-    /** Rows of the reference (usually the training set), scored by the new deployment to add the prediction column. */
+    /**
+     * Rows of the reference (usually the training set), scored by the new deployment to add the
+     * prediction column; they need the model's input columns.
+     */
     readonly reference?: { readonly rows: readonly Record<string, unknown>[]; readonly trainingSet?: TrainingSetRef };
     readonly windowMs?: number;
     readonly task?: "classification" | "regression";
@@ -373,13 +376,19 @@ export interface DriftPolicy {
 /** One retrain the drift loop ran. */
 export interface DriftRetrain {
   readonly alert: AlertEvent;
+  /** The model version that served most of the traffic when the alert fired, and still does. */
+  readonly champion: ModelVersionRef;
   readonly trainingSet: TrainingSetRef;
   readonly job: TrainingJobRef;
   readonly modelVersion: ModelVersionRef;
+  /** The deployment at the revision that canaries the new version. */
   readonly deployment: DeploymentStatus;
 }
 
-/** A running drift loop. */
+/**
+ * A running drift loop. One retrain runs at a time: alerts that fire during it are covered by it
+ * (coalesced), not queued. A failed retrain is a `drift.retrain.failed` event, never a rejection.
+ */
 export interface DriftLoop {
   /** Retrains done so far. */
   readonly retrains: readonly DriftRetrain[];

@@ -121,6 +121,7 @@ describe("stack.onDrift", () => {
     const retrain = loop.retrains[0] as DriftRetrain;
     const v2: ModelVersionRef = { kind: "model-version", model: "scorer", version: "2" };
     expect(retrain.modelVersion).toEqual(v2);
+    expect(retrain.champion).toEqual(v1);
     expect(retrain.trainingSet).toEqual(newTrainingSet?.ref);
     expect(retrain.alert.window).toEqual(fired[0]?.window);
     // The same trainer and params (merged with the policy's), on the new training set only.

@@ -82,7 +82,7 @@ export async function retrainFromAlert(core: StackCore, policy: DriftPolicy, ale
     deployment: { kind: "deployment", name: deployment.name, revision: deployment.revision },
     canaryWeight,
   });
-  return { alert, trainingSet, job: trained.job.ref, modelVersion, deployment };
+  return { alert, champion: champion.model, trainingSet, job: trained.job.ref, modelVersion, deployment };
 }
 
 function trainingSetRefOf(value: StackTrainingSet | TrainingSetRef): TrainingSetRef {
