@@ -20,6 +20,8 @@ export { ALL_RESOURCES } from "./access/match-resource.js";
 export { createTestStack, type TestStack, type TestStackOptions } from "./create-test-stack.js";
 export { defineStack } from "./define-stack.js";
 export { type InterceptedCall, interceptBrick } from "./intercept-brick.js";
+export { explainLineage } from "./lineage/explain-lineage.js";
+export { EXPERIMENT_LABEL, PARENT_RUN_LABEL, RUN_NAME_LABEL } from "./lineage/record-training-job.js";
 export { DRIFT_METRICS, driftPolicySchema } from "./loop/on-drift.js";
 export { RETRAIN_EXECUTION_TYPE } from "./loop/record-retrain.js";
 export { DEFAULT_CANARY_WEIGHT, RETRAIN_OF_LABEL, TRAINING_JOB_TAG } from "./loop/retrain-from-alert.js";
@@ -27,7 +29,11 @@ export { PERMISSIONS } from "./permissions.js";
 export { isSecretRef, redactSecrets, SecretRef } from "./secret-ref.js";
 export * from "./spec.js";
 export { stackOptionsSchema } from "./stack-options.js";
-export { dataInputResolver } from "./wiring/data-input-resolver.js";
+export {
+  DEFAULT_TRAINING_SET_REPO,
+  dataInputResolver,
+  trainingSetSnapshotPath,
+} from "./wiring/data-input-resolver.js";
 export { registryModelResolver } from "./wiring/registry-model-resolver.js";
 export { stackDeployInputSchema } from "./workflows/deploy-model.js";
 export { deriveServingSignature, FEATURES_TENSOR } from "./workflows/derive-serving-signature.js";

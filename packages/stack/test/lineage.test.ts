@@ -206,6 +206,44 @@ describe("lineage through all six bricks", () => {
     );
   });
 
+  it("records a window again when a new revision serves into it, and a streamed training set once its ref resolves", async () => {
+    await using stack = await createTestStack();
+    const { set, window, version } = await runLoop(stack);
+    const updated = await stack.serving.update("loan-default", {
+      traffic: [{ model: { kind: "model-version", model: "loan-default", version: version.version }, weight: 100 }],
+    });
+    expect(updated.revision).toBe(2);
+    await stack.monitor.log({ kind: "deployment", name: "loan-default" }, [
+      { features: { income: 40_000, debt_ratio: 0.2 }, prediction: 0 },
+    ]);
+    const graph = await stack.lineage(window, { maxHops: 2 });
+    expect(keys(graph)).toEqual(
+      expect.arrayContaining([
+        refKey({ kind: "deployment", name: "loan-default", revision: 1 }),
+        refKey({ kind: "deployment", name: "loan-default", revision: 2 }),
+      ]),
+    );
+    expect(graph.executions.filter((e) => e.type === "monitor.log")).toHaveLength(1);
+
+    // The stream's rows are counted as they are read; the set is recorded once the stream ends.
+    const entityRows = set.rows.map((r) => ({
+      applicant_id: r.applicant_id,
+      event_timestamp: r.event_timestamp,
+      defaulted: r.defaulted,
+    }));
+    const stream = stack.features.streamHistoricalFeatures({ entityRows, features: ["profile:income"] });
+    let streamed = 0;
+    for await (const batch of stream) streamed += batch.length;
+    const ref = await stream.ref;
+    expect(streamed).toBe(entityRows.length);
+    const streamedGraph = await stack.lineage(ref);
+    const node = streamedGraph.artifacts.find((a) => a.key === refKey(ref));
+    expect(node?.properties).toMatchObject({ rows: entityRows.length, featureNames: "income" });
+    expect(streamedGraph.artifacts.map((a) => a.ref.kind).sort()).toEqual(
+      ["data-commit", "feature-view", "training-set"].sort(),
+    );
+  });
+
   it("records a data commit's provenance as an execution", async () => {
     await using stack = await createTestStack();
     await stack.data.createRepo("raw");

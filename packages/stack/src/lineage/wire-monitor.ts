@@ -19,6 +19,8 @@ async function servingRevision(core: StackCore, name: string): Promise<Deploymen
   return undefined;
 }
 
+const MAX_REMEMBERED_WINDOWS = 10_000;
+
 /** The execution id under which a monitor window's traffic is recorded. */
 export function monitorWindowExecutionId(window: MonitorWindowRef): string {
   return `monitor.log:${refKey(window)}`;
@@ -55,7 +57,10 @@ export function wireMonitor(core: StackCore, recorder: LineageRecorder, entry: S
               outputs: [window],
             });
             seen.add(refKey(input));
+            recorded.delete(refKey(window));
             recorded.set(refKey(window), seen);
+            // Only recent windows are logged into: forget the oldest (a repeat write is idempotent anyway).
+            if (recorded.size > MAX_REMEMBERED_WINDOWS) recorded.delete(recorded.keys().next().value as string);
           });
         }
         return result;
