@@ -144,6 +144,18 @@ describe("stack.deploy", () => {
     expect(await stack.monitor.listAlertRules(deployment)).toHaveLength(1);
   });
 
+  it("is cancelled by an aborted signal and leaves nothing deployed", async () => {
+    await using stack = await createTestStack();
+    const model = await registerLinearModel(stack);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(
+      stack.deploy({ model, signal: controller.signal, monitor: { reference: { rows } } }),
+    ).rejects.toMatchObject({ code: "CANCELLED" });
+    expect(await stack.serving.list()).toEqual([]);
+    expect(await stack.monitor.listDeployments()).toEqual([]);
+  });
+
   it("rejects bad input with typed errors and changes nothing", async () => {
     await using stack = await createTestStack();
     const model = await registerLinearModel(stack);
