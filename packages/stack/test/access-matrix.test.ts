@@ -406,6 +406,50 @@ const CASES: { readonly [K in SlotName]: Cases<StackBrickMap[K]> } = {
   },
 };
 
+/** What the calls touching several resources are checked on, spelled out (the rest name one resource or `*`). */
+const SEVERAL: Partial<Record<string, readonly (readonly [Permission, string])[]>> = {
+  "data.runPipeline": [
+    ["data:read", "loans"],
+    ["data:write", "loans-out"],
+  ],
+  "data.explain": [
+    ["data:read", "loans"],
+    ["data:read", "loans-out"],
+  ],
+  "data.subscribe": [
+    ["data:read", "loans"],
+    ["data:write", "loans-out"],
+  ],
+  "features.apply": [["features:admin", "scoring"]],
+  "features.getHistoricalFeatures": [
+    ["features:read", "stats"],
+    ["features:read", "other"],
+  ],
+  "features.streamHistoricalFeatures": [["features:read", "scoring"]],
+  "features.getOnlineFeatures": [
+    ["features:read", "stats"],
+    ["features:read", "other"],
+  ],
+  "features.materializeIncremental": [
+    ["features:write", "stats"],
+    ["features:write", "other"],
+  ],
+  "training.submit": [
+    ["training:submit", "fixture"],
+    ["data:read", "loans"],
+  ],
+  "serving.deploy": [
+    ["serving:deploy", "second"],
+    ["models:read", "scorer"],
+  ],
+  "serving.update": [
+    ["serving:deploy", "scorer"],
+    ["models:read", "scorer"],
+  ],
+  "metadata.searchRuns": [["metadata:read", "exp-id"]],
+  "monitor.deleteAlertRule": [["monitor:admin", "*"]],
+};
+
 /** Everything observable in the stack, through the owner's view: equal before and after a refused call. */
 async function snapshot(stack: TestStack): Promise<unknown> {
   const { data, features, training, serving, metadata, monitor } = stack;
@@ -545,6 +589,12 @@ for (const slot of SLOTS) {
         try {
           const args = await makeArgs(fixture);
           const required = rule.requirements(args);
+          const expected = SEVERAL[`${slot}.${method}`];
+          if (expected !== undefined) {
+            expect(
+              required.map((r) => [r.permission, r.resource === fixture.experimentId ? "exp-id" : r.resource]),
+            ).toEqual(expected);
+          }
           const permissions = [...new Set(required.map((r) => r.permission))];
           const decisions: AccessDecision[] = [];
           stack.events.on("access", (d) => decisions.push(d));
