@@ -3,6 +3,7 @@ import type { AlertEvent, AlertMetric } from "@mlstack/monitor";
 import { z } from "zod";
 import type { DriftLoop, DriftPolicy, DriftRetrain } from "../spec.js";
 import type { StackCore } from "../stack-core.js";
+import { contractOfDeployment } from "./contract-of-deployment.js";
 import { retrainFromAlert } from "./retrain-from-alert.js";
 
 /** The alert metrics that count as drift when a policy names no rules. */
@@ -19,16 +20,20 @@ export const driftPolicySchema = z.object({
 });
 
 /**
- * Starts the drift loop of a stack: on every `alert.firing` of the default Monitor for a drift rule of
- * `policy.deployment`, retrain the champion's trainer, register the model and canary it. One retrain runs at
- * a time; alerts arriving during it are covered by it (coalesced), not queued. Outcomes are
- * `drift.retrain.*` events on the stack: a failed retrain never becomes an unhandled rejection.
- * `FAILED_PRECONDITION` when the stack lacks a brick the loop needs.
+ * Starts the drift loop of a stack: on every `alert.firing` of the Monitor (the default one, or the one
+ * the deployment's model contract names) for a drift rule of `policy.deployment`, retrain the
+ * champion's trainer, register the model and canary it. One retrain runs at a time; alerts arriving
+ * during it are covered by it (coalesced), not queued. Outcomes are `drift.retrain.*` events on the
+ * stack: a failed retrain never becomes an unhandled rejection. `FAILED_PRECONDITION` when the stack
+ * lacks a brick the loop needs.
  */
 export function startDriftLoop(core: StackCore, policy: DriftPolicy): DriftLoop {
   const parsed = parseInput(driftPolicySchema, policy, "drift policy");
-  for (const slot of ["monitor", "serving", "training", "metadata"] as const) core.entry(slot);
-  const monitor = core.wired("monitor");
+  const contract = contractOfDeployment(core, parsed.deployment);
+  core.entry("serving", contract?.deployment?.brick);
+  core.entry("training");
+  core.entry("metadata");
+  const monitor = core.wired("monitor", contract?.monitor?.brick);
   const rules = parsed.rules && new Set(parsed.rules);
   const retrains: DriftRetrain[] = [];
   let running: Promise<void> | undefined;

@@ -6,6 +6,7 @@ import type { DriftPolicy, DriftRetrain, StackTrainingSet } from "../spec.js";
 import type { StackCore } from "../stack-core.js";
 import { registerModel } from "../workflows/register-model.js";
 import { locateJob, trainJob } from "../workflows/train.js";
+import { contractOfDeployment } from "./contract-of-deployment.js";
 import { findChampion } from "./find-champion.js";
 import { recordRetrain } from "./record-retrain.js";
 
@@ -26,7 +27,7 @@ export const DEFAULT_CANARY_WEIGHT = 10;
  */
 export async function retrainFromAlert(core: StackCore, policy: DriftPolicy, alert: AlertEvent): Promise<DriftRetrain> {
   const trainingSet = trainingSetRefOf(await policy.trainingSet(alert));
-  const serving = core.wired("serving");
+  const serving = core.wired("serving", contractOfDeployment(core, policy.deployment)?.deployment?.brick);
   const metadata = core.wired("metadata");
   const champion = findChampion(await serving.spec(policy.deployment));
   const version = await metadata.getModelVersion(champion.model.model, champion.model.version);
