@@ -139,6 +139,8 @@ describe("lineage through all six bricks", () => {
     await using stack = await createTestStack();
     const errors: Error[] = [];
     stack.events.on("lineage.error", (e) => errors.push(e.error));
+    const recorded = new Set<string>();
+    stack.events.on("lineage.recorded", (e) => recorded.add(e.type));
     const { commit, set, trained, version, deployment, window } = await runLoop(stack);
 
     const upstream = await stack.lineage(window, { direction: "upstream" });
@@ -176,6 +178,9 @@ describe("lineage through all six bricks", () => {
     // The snapshot the trainer read derives from the same commit.
     expect(keys(downstream)).toContain(refKey(set.snapshot as DataCommitRef));
     expect(errors).toEqual([]);
+    expect([...recorded].sort()).toEqual(
+      ["data.commit", "features.historical", "monitor.log", "run", "serving.deploy", "stack.snapshot"].sort(),
+    );
   });
 
   it("answers lineage of the revision-less deployment, and records a later revision with its new model", async () => {

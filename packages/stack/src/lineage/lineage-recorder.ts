@@ -58,7 +58,10 @@ export class LineageRecorder {
       },
       (error: unknown) => {
         this.#pending--;
-        this.#core.events.emit("lineage.error", { what, error: asError(error) });
+        // A throwing listener must not break the queue for the writes after this one.
+        try {
+          this.#core.events.emit("lineage.error", { what, error: asError(error) });
+        } catch {}
       },
     );
     return result;
