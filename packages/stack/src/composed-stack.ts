@@ -6,7 +6,8 @@ import type { LineageGraph, MetadataStore, ModelVersion, Run } from "@mlstack/me
 import type { Monitor } from "@mlstack/monitor";
 import type { DeploymentStatus, ServingEngine } from "@mlstack/serving";
 import type { JobSpecInput, SweepSpecInput, TrainingEngine } from "@mlstack/training";
-import { guardBrick } from "./access/guard-brick.js";
+import { BRICK_PERMISSIONS } from "./access/brick-permissions.js";
+import { guardBrick, readOnlyEmitter } from "./access/guard-brick.js";
 import { stackCoverage } from "./coverage/stack-coverage.js";
 import { checkStackHealth } from "./lifecycle/check-stack-health.js";
 import { startStack, stopStack } from "./lifecycle/start-stop.js";
@@ -51,10 +52,14 @@ export class ComposedStack implements Stack {
   readonly #core: StackCore;
   readonly principal: Principal | undefined;
   readonly #guarded = new Map<string, unknown>();
+  readonly #events: TypedEmitter<StackEvents>;
 
   constructor(core: StackCore, principal?: Principal) {
     this.#core = core;
     this.principal = principal;
+    // A principal may listen, but not emit (a forged event could start a retrain) or remove listeners.
+    this.#events =
+      principal === undefined ? core.events : readOnlyEmitter(core, principal, "stack.events", core.events);
   }
 
   get name(): string {
@@ -62,7 +67,7 @@ export class ComposedStack implements Stack {
   }
 
   get events(): TypedEmitter<StackEvents> {
-    return this.#core.events;
+    return this.#events;
   }
 
   get data(): DataEngine {
@@ -102,7 +107,10 @@ export class ComposedStack implements Stack {
   }
 
   entries(): readonly SlotEntry[] {
-    return this.#core.entries();
+    const entries = this.#core.entries();
+    if (this.principal === undefined) return entries;
+    // A principal's view never hands out a raw brick.
+    return entries.map((e) => ({ ...e, brick: this.brick(e.slot, e.name) }) as SlotEntry);
   }
 
   validate(): ValidationReport {
@@ -110,6 +118,7 @@ export class ComposedStack implements Stack {
   }
 
   async checkHealth(options: { readonly timeoutMs?: number } = {}): Promise<HealthReport> {
+    this.#check("stack:admin", "*", "stack.checkHealth");
     return checkStackHealth(this.#core, options.timeoutMs ?? this.#core.options.healthTimeoutMs ?? 2000);
   }
 
@@ -148,17 +157,17 @@ export class ComposedStack implements Stack {
   }
 
   async buildTrainingSet(request: BuildTrainingSetRequest): Promise<StackTrainingSet> {
-    this.#check("features:read", "*", "stack.buildTrainingSet");
+    this.#checkRule(BRICK_PERMISSIONS.features.getHistoricalFeatures.requirements([request]), "stack.buildTrainingSet");
     return buildTrainingSet(this.#core, request);
   }
 
   async train(spec: JobSpecInput): Promise<TrainedModel> {
-    this.#check("training:submit", spec.trainer?.name ?? "*", "stack.train");
+    this.#checkRule(BRICK_PERMISSIONS.training.submit.requirements([spec]), "stack.train");
     return trainJob(this.#core, spec);
   }
 
   async sweep(spec: SweepSpecInput, options: { readonly signal?: AbortSignal } = {}): Promise<StackSweepResult> {
-    this.#check("training:submit", spec.trainer?.name ?? "*", "stack.sweep");
+    this.#checkRule(BRICK_PERMISSIONS.training.sweep.requirements([spec]), "stack.sweep");
     return trainSweep(this.#core, spec, options);
   }
 
@@ -175,6 +184,7 @@ export class ComposedStack implements Stack {
 
   async deploy(input: StackDeployInput): Promise<DeploymentStatus> {
     this.#check("serving:deploy", input.name ?? input.model?.model ?? "*", "stack.deploy");
+    this.#check("models:read", input.model?.model ?? "*", "stack.deploy");
     if (input.monitor !== undefined)
       this.#check("monitor:admin", input.name ?? input.model?.model ?? "*", "stack.deploy");
     return deployModel(this.#core, input);
@@ -192,6 +202,8 @@ export class ComposedStack implements Stack {
   }
 
   as(principal: Principal): Stack {
+    // Only an administrator's view may speak for someone else.
+    this.#check("stack:admin", "*", "stack.as");
     return new ComposedStack(this.#core, this.#core.access.parsePrincipal(principal));
   }
 
@@ -206,6 +218,10 @@ export class ComposedStack implements Stack {
       });
     }
     return { name: this.#core.name, slots, config: redactSecrets(this.#core.options.config ?? {}) };
+  }
+
+  #checkRule(requirements: Parameters<StackCore["access"]["checkAll"]>[1], operation: string): void {
+    if (this.principal !== undefined) this.#core.access.checkAll(this.principal, requirements, operation);
   }
 
   // The principal's view checks; the owner's does not.

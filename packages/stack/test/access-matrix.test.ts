@@ -675,7 +675,7 @@ const WORKFLOWS: Record<
       s.registerModel({ job: { kind: "training-job", jobId: f.jobId }, model: "trained", alias: "champion" }),
   },
   deploy: {
-    permissions: ["serving:deploy", "monitor:admin"],
+    permissions: ["serving:deploy", "models:read", "monitor:admin"],
     run: (s, f) => s.deploy({ model: f.model, name: "stack-deployed", monitor: { reference: { rows } } }),
   },
   onDrift: {

@@ -295,3 +295,37 @@ describe("audit", () => {
     expect(isMlstackError(failures[0]?.error)).toBe(true);
   });
 });
+
+describe("a principal's view cannot step around its checks", () => {
+  it("hands out only guarded bricks from entries()", async () => {
+    await using stack = await stackWithRepos();
+    const view = stack.as({ id: "nobody", roles: ["none"] });
+    const data = view.entries().find((e) => e.slot === "data")?.brick as typeof stack.data;
+    await denied(data.deleteRepo("other"));
+    expect((await stack.data.listRepos()).map((r) => r.name)).toContain("other");
+  });
+
+  it("needs stack:admin to speak for another principal, and for checkHealth", async () => {
+    await using stack = await stackWithRepos();
+    const reader = stack.as({ id: "reader", roles: ["reader"] });
+    expect(() => reader.as({ id: "root", roles: ["admin"] })).toThrow(
+      expect.objectContaining({ code: "PERMISSION_DENIED", message: expect.stringContaining("stack:admin") }),
+    );
+    await denied(reader.checkHealth());
+    const admin = stack.as({ id: "root", roles: ["admin"] });
+    expect(admin.as({ id: "reader", roles: ["reader"] }).principal?.id).toBe("reader");
+    expect((await admin.checkHealth()).status).toBe("ok");
+  });
+
+  it("may listen to the stack's events but not emit them", async () => {
+    await using stack = await stackWithRepos();
+    const reader = stack.as({ id: "reader", roles: ["reader"] });
+    const seen: AccessDecision[] = [];
+    reader.events.on("access", (d) => seen.push(d));
+    await reader.data.listRepos();
+    expect(seen.map((d) => d.operation)).toContain("data.listRepos");
+    expect(() => reader.events.emit("access", seen[0] as AccessDecision)).toThrow(
+      expect.objectContaining({ code: "PERMISSION_DENIED" }),
+    );
+  });
+});
