@@ -1,5 +1,5 @@
 import { isMlstackError, MlstackError, parseInput, type TrainingJobRef, trainingJobRefSchema } from "@mlstack/core";
-import type { Run } from "@mlstack/metadata";
+import { MAX_PARAM_VALUE_LENGTH, type Run } from "@mlstack/metadata";
 import {
   type JobSpecInput,
   type SweepSpecInput,
@@ -98,7 +98,8 @@ function sweepParams(spec: ReturnType<typeof sweepSpecSchema.parse>): Array<{ ke
   ];
   return entries.map(([key, value]) => {
     const text = typeof value === "string" ? value : JSON.stringify(value);
-    return { key, value: text.length <= 6000 ? text : `${text.slice(0, 5987)}…(truncated)` };
+    const max = MAX_PARAM_VALUE_LENGTH;
+    return { key, value: text.length <= max ? text : `${text.slice(0, max - 13)}…(truncated)` };
   });
 }
 
@@ -135,7 +136,12 @@ export async function trainSweep(
         "mlstack.sweep.objective": `${spec.objective.goal} ${spec.objective.metric}`,
       },
     });
-    await metadata.logBatch(run.runId, { params: sweepParams(spec) });
+    try {
+      await metadata.logBatch(run.runId, { params: sweepParams(spec) });
+    } catch (error) {
+      await metadata.endRun(run.runId, "FAILED", { errorMessage: "recording the sweep failed" }).catch(() => undefined);
+      throw error;
+    }
     return run;
   });
   let result: Awaited<ReturnType<typeof training.sweep>>;
@@ -159,7 +165,13 @@ export async function trainSweep(
     throw error;
   }
   const runs: Record<number, Run> = {};
-  for (const trial of result.trials) runs[trial.number] = await runOf(core, trial.job);
+  try {
+    for (const trial of result.trials) runs[trial.number] = await runOf(core, trial.job);
+  } catch (error) {
+    const errorMessage = `recording the trials failed: ${(error as Error).message}`.slice(0, 8000);
+    await recorder.run("sweep end", () => metadata.endRun(parent.runId, "FAILED", { errorMessage })).catch(() => {});
+    throw error;
+  }
   const parentRun = await recorder.run("sweep end", async () => {
     const complete = result.trials.filter((t) => t.state === "COMPLETE").length;
     await metadata.logBatch(parent.runId, {
