@@ -1,6 +1,7 @@
 import {
   type ArtifactStore,
   createDeterministicIdGenerator,
+  type IdGenerator,
   ManualClock,
   MemoryArtifactStore,
   parseInput,
@@ -22,10 +23,20 @@ import type { Stack, StackBricks, StackOptions } from "./spec.js";
 import { dataInputResolver } from "./wiring/data-input-resolver.js";
 import { registryModelResolver } from "./wiring/registry-model-resolver.js";
 
+/** What the bricks of a test stack share, given to a `bricks` function to build overrides on. */
+export interface TestStackShared {
+  readonly clock: ManualClock;
+  readonly ids: IdGenerator;
+  readonly artifacts: ArtifactStore;
+}
+
 /** Options of {@link createTestStack}. */
 export interface TestStackOptions extends Omit<StackOptions, "clock" | "artifacts"> {
-  /** Bricks to use instead of the in-memory ones (they are not wired to the shared artifacts and clock). */
-  readonly bricks?: StackBricks;
+  /**
+   * Bricks to use instead of the in-memory ones. As an object they keep their own clock and
+   * artifacts; as a function they are built on the stack's (`({ clock, artifacts }) => ({ ... })`).
+   */
+  readonly bricks?: StackBricks | ((shared: TestStackShared) => StackBricks);
   /** Where the manual clock starts (epoch ms); default 2026-01-01T00:00:00Z. */
   readonly startTime?: number;
   /** Seeds the deterministic ids; default `mlstack-test`. */
@@ -42,7 +53,12 @@ const objectOf = (what: string) =>
 // The stack's own options are checked by defineStack; these are the test stack's.
 const testStackOptionsSchema = z
   .object({
-    bricks: objectOf("bricks by slot").optional(),
+    bricks: z
+      .union([
+        objectOf("bricks by slot"),
+        z.custom<object>((v) => typeof v === "function", { message: "expected a function" }),
+      ])
+      .optional(),
     startTime: z.number().int().min(0).max(8.64e15).optional(),
     seed: z.string().min(1).optional(),
     trainers: z.array(objectOf("a trainer")).optional(),
@@ -71,10 +87,11 @@ export interface TestStack extends Stack {
  */
 export async function createTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   parseInput(testStackOptionsSchema, options, "test stack options");
-  const { bricks: overrides = {}, startTime, seed, trainers = [], functions = {}, ...stackOptions } = options;
+  const { bricks: given = {}, startTime, seed, trainers = [], functions = {}, ...stackOptions } = options;
   const clock = new ManualClock(startTime ?? Date.UTC(2026, 0, 1));
   const ids = createDeterministicIdGenerator({ clock, seed: seed ?? "mlstack-test" });
   const artifacts = new MemoryArtifactStore();
+  const overrides = typeof given === "function" ? given({ clock, ids, artifacts }) : given;
   const data = overrides.data ?? createMemoryDataEngine({ clock });
   const metadata = overrides.metadata ?? createMemoryMetadataStore({ clock, ids, artifacts });
   const bricks: StackBricks = {

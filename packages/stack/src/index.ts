@@ -17,7 +17,7 @@ export {
   type MethodAccess,
 } from "./access/brick-permissions.js";
 export { ALL_RESOURCES } from "./access/match-resource.js";
-export { createTestStack, type TestStack, type TestStackOptions } from "./create-test-stack.js";
+export { createTestStack, type TestStack, type TestStackOptions, type TestStackShared } from "./create-test-stack.js";
 export { defineStack } from "./define-stack.js";
 export { type InterceptedCall, interceptBrick } from "./intercept-brick.js";
 export { explainLineage } from "./lineage/explain-lineage.js";

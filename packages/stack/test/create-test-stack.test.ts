@@ -63,6 +63,20 @@ describe("createTestStack", () => {
     expect(stack.entries().find((e) => e.slot === "monitor")?.brick).toBe(monitor);
   });
 
+  it("builds overrides on the stack's clock and artifacts when bricks is a function", async () => {
+    await using stack = await createTestStack({
+      bricks: ({ clock }) => ({ monitor: createMemoryMonitor({ clock }) }),
+    });
+    const deployment = { kind: "deployment" as const, name: "d" };
+    await stack.monitor.registerDeployment({ deployment, schema: { fields: [{ name: "x", type: "float64" }] } });
+    stack.clock.advance(60_000);
+    // The monitor logs at the stack's clock: the row lands in the window of the advanced time.
+    const logged = await stack.monitor.log(deployment, [{ features: { x: 1 } }]);
+    expect(logged.windows[0]).toEqual(await stack.monitor.windowAt(deployment, stack.clock.now()));
+    expect(logged.windows[0]?.start).toBeLessThanOrEqual(stack.clock.now());
+    expect(logged.windows[0]?.end).toBeGreaterThan(stack.clock.now());
+  });
+
   it("is stopped by await using", async () => {
     let stopped: TestStack | undefined;
     {
@@ -80,6 +94,7 @@ describe("createTestStack", () => {
       { seed: "" },
       { trainers: [1] },
       { functions: { f: 1 } },
+      { bricks: 1 },
       { name: "" },
     ]) {
       await expect(createTestStack(options as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
