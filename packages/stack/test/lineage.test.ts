@@ -338,6 +338,40 @@ describe("lineage through all six bricks", () => {
     expect(errors[0]?.what).toContain(second.id);
   });
 
+  it("records nothing with lineage off, and a training set still comes back when its recording fails", async () => {
+    {
+      await using stack = await createTestStack({ lineage: { enabled: false } });
+      await stack.data.createRepo("r");
+      const commit = await stack.data.commit(
+        "r",
+        "main",
+        async (tx) => {
+          await tx.put("a", "1");
+        },
+        { message: "one" },
+      );
+      await stack.flush();
+      const error = await stack.lineage(commit.ref).catch((e: unknown) => e);
+      expect(isMlstackError(error, "NOT_FOUND")).toBe(true);
+      expect((await stack.metadata.searchExperiments()).items).toEqual([]);
+    }
+    await using stack = await createTestStack();
+    const errors: string[] = [];
+    stack.events.on("lineage.error", (e) => errors.push(e.what));
+    await stack.features.apply({
+      entities: [{ name: "user", joinKeys: [{ name: "user_id", type: "int64" }] }],
+      featureViews: [{ name: "stats", entities: ["user"], schema: { fields: [{ name: "clicks", type: "float64" }] } }],
+    });
+    await stack.features.ingest("stats", [{ user_id: 1, event_timestamp: 0, clicks: 3 }]);
+    await stack.metadata.stop?.();
+    const set = await stack.features.getHistoricalFeatures({
+      entityRows: [{ user_id: 1, event_timestamp: 10 }],
+      features: ["stats:clicks"],
+    });
+    expect(set.rows).toEqual([{ user_id: 1, event_timestamp: 10, clicks: 3 }]);
+    expect(errors).toEqual([`training set ${refKey(set.ref)}`]);
+  });
+
   it("refuses a lineage query for a bad ref and says NOT_FOUND for an unknown one", async () => {
     await using stack = await createTestStack();
     const bad = await stack.lineage({ kind: "nope" } as unknown as Ref).catch((e: unknown) => e);
