@@ -101,7 +101,10 @@ export async function createTestStack(options: TestStackOptions = {}): Promise<T
       overrides.training ??
       createTrainingEngine({
         executor: inProcessExecutor(),
-        inputs: dataInputResolver(firstBrick(data)),
+        inputs: dataInputResolver(
+          firstBrick(data),
+          stackOptions.lineage?.trainingSetRepo === undefined ? {} : { repo: stackOptions.lineage.trainingSetRepo },
+        ),
         artifacts,
         clock,
         ids,

@@ -101,3 +101,30 @@ describe("createTestStack", () => {
     }
   });
 });
+
+describe("createTestStack with lineage.trainingSetRepo", () => {
+  it("lets trainers read the training sets snapshotted in that repo", async () => {
+    await using stack = await createTestStack({ lineage: { trainingSetRepo: "snapshots" } });
+    await stack.features.apply({
+      entities: [{ name: "user", joinKeys: [{ name: "user_id", type: "int64" }] }],
+      featureViews: [{ name: "u", entities: ["user"], schema: { fields: [{ name: "x", type: "float64" }] } }],
+    });
+    const ids = Array.from({ length: 40 }, (_, i) => i + 1);
+    await stack.features.ingest(
+      "u",
+      ids.map((id) => ({ user_id: id, event_timestamp: 0, x: (id % 10) / 10 })),
+    );
+    const set = await stack.buildTrainingSet({
+      entityRows: ids.map((id) => ({ user_id: id, event_timestamp: 1000, y: id % 10 > 4 ? 1 : 0 })),
+      features: ["u:x"],
+    });
+    expect(set.snapshot?.repo).toBe("snapshots");
+    const { job } = await stack.train({
+      trainer: { name: "mlstack.linear", version: "1" },
+      params: { task: "binary-classification", features: ["x"], label: "y", epochs: 2, batchSize: 8 },
+      inputs: [set.ref],
+      seed: 1,
+    });
+    expect(job.state).toBe("SUCCEEDED");
+  });
+});

@@ -9,14 +9,14 @@ export interface StackRequirementRow {
 }
 
 const lineageOn = (o: StackOptions): boolean => o.lineage?.enabled ?? true;
-const auditOn = (o: StackOptions): boolean => o.policy?.audit !== undefined && o.policy.audit !== false;
 const lineageOff = "set lineage: { enabled: false }";
 
 /**
  * What the stack itself needs from its slots, as data. Lineage is on by default: without a MetadataStore
  * nothing is recorded (a warning, since every brick still works); with one, it must keep a lineage graph.
  * The model registry and artifacts only serve `registerModel` and logging model bytes on runs, so their
- * absence is a warning. An audited policy has nowhere to write without a MetadataStore.
+ * absence is a warning. (An audited policy without a MetadataStore is refused by `defineStack` itself: audit records must
+ * never be silently lost.)
  */
 export const STACK_REQUIREMENTS: readonly StackRequirementRow[] = Object.freeze([
   {
@@ -49,17 +49,6 @@ export const STACK_REQUIREMENTS: readonly StackRequirementRow[] = Object.freeze(
       lacking: "warning",
       by: "lineage wiring",
       reason: "model bytes are logged as artifacts on the training runs",
-    },
-  },
-  {
-    when: auditOn,
-    requirement: {
-      slot: "metadata",
-      missing: "error",
-      lacking: "error",
-      by: "policy.audit",
-      reason: "access decisions are recorded as runs of an audit experiment",
-      alternative: "set policy.audit: false",
     },
   },
 ]);
