@@ -1,24 +1,8 @@
-import { type HealthStatus, ManualClock } from "@mlstack/core";
-import { createMemoryDataEngine } from "@mlstack/data";
-import { createMemoryFeatureStore } from "@mlstack/features";
-import { createMemoryMetadataStore } from "@mlstack/metadata";
-import { createMemoryMonitor } from "@mlstack/monitor";
-import { createLinearModelRuntime, createServingEngine } from "@mlstack/serving";
-import { createTrainingEngine, inProcessExecutor } from "@mlstack/training";
+import type { HealthStatus } from "@mlstack/core";
+import { createServingEngine } from "@mlstack/serving";
 import { describe, expect, it } from "vitest";
 import { defineStack, interceptBrick } from "../src/index.js";
-
-function memoryBricks() {
-  const clock = new ManualClock(0);
-  return {
-    data: createMemoryDataEngine({ clock }),
-    features: createMemoryFeatureStore({ clock }),
-    training: createTrainingEngine({ executor: inProcessExecutor(), clock, concurrency: 1 }),
-    serving: createServingEngine({ clock, runtimes: [createLinearModelRuntime()] }),
-    metadata: createMemoryMetadataStore({ clock }),
-    monitor: createMemoryMonitor({ clock }),
-  };
-}
+import { memoryBricks } from "./fixtures/memory-bricks.js";
 
 /** The brick with its `health()` answered by `probe` instead. */
 const probing = <B extends object>(brick: B, probe: () => Promise<HealthStatus>): B =>

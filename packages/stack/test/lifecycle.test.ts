@@ -1,24 +1,8 @@
-import { type BrickRequirement, isMlstackError, ManualClock, MlstackError } from "@mlstack/core";
-import { createMemoryDataEngine } from "@mlstack/data";
-import { createMemoryFeatureStore } from "@mlstack/features";
-import { createMemoryMetadataStore } from "@mlstack/metadata";
-import { createMemoryMonitor } from "@mlstack/monitor";
+import { type BrickRequirement, isMlstackError, MlstackError } from "@mlstack/core";
 import { createLinearModelRuntime, createServingEngine } from "@mlstack/serving";
-import { createTrainingEngine, inProcessExecutor } from "@mlstack/training";
 import { describe, expect, it } from "vitest";
 import { defineStack, interceptBrick, type Stack, type StackBricks } from "../src/index.js";
-
-function memoryBricks() {
-  const clock = new ManualClock(0);
-  return {
-    data: createMemoryDataEngine({ clock }),
-    features: createMemoryFeatureStore({ clock }),
-    training: createTrainingEngine({ executor: inProcessExecutor(), clock, concurrency: 1 }),
-    serving: createServingEngine({ clock, runtimes: [createLinearModelRuntime()] }),
-    metadata: createMemoryMetadataStore({ clock }),
-    monitor: createMemoryMonitor({ clock }),
-  };
-}
+import { memoryBricks } from "./fixtures/memory-bricks.js";
 
 type Hook = (method: "start" | "stop") => Promise<void> | undefined;
 

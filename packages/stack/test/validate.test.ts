@@ -1,10 +1,6 @@
-import { type BrickRequirement, defineSchema, type Field, ManualClock } from "@mlstack/core";
-import { createMemoryDataEngine } from "@mlstack/data";
-import { createMemoryFeatureStore } from "@mlstack/features";
-import { createMemoryMetadataStore } from "@mlstack/metadata";
+import { type BrickRequirement, defineSchema, type Field } from "@mlstack/core";
 import { createMemoryMonitor } from "@mlstack/monitor";
-import { createLinearModelRuntime, createServingEngine } from "@mlstack/serving";
-import { createTrainingEngine, inProcessExecutor } from "@mlstack/training";
+import { createServingEngine } from "@mlstack/serving";
 import { describe, expect, it } from "vitest";
 import {
   createTestStack,
@@ -16,19 +12,8 @@ import {
   type StackBricks,
   type StackOptions,
 } from "../src/index.js";
+import { memoryBricks } from "./fixtures/memory-bricks.js";
 
-// Fresh in-memory bricks: validate() only reads their manifests.
-function memoryBricks() {
-  const clock = new ManualClock(0);
-  return {
-    data: createMemoryDataEngine({ clock }),
-    features: createMemoryFeatureStore({ clock }),
-    training: createTrainingEngine({ executor: inProcessExecutor(), clock, concurrency: 1 }),
-    serving: createServingEngine({ clock, runtimes: [createLinearModelRuntime()] }),
-    metadata: createMemoryMetadataStore({ clock }),
-    monitor: createMemoryMonitor({ clock }),
-  };
-}
 type Bricks = ReturnType<typeof memoryBricks>;
 
 // A brick with another manifest (as a third-party implementation would declare it); methods pass through.
