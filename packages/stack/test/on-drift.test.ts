@@ -129,6 +129,8 @@ describe("stack.onDrift", () => {
     expect(job.spec.trainer).toEqual({ name: "mlstack.linear", version: "1" });
     expect(job.spec.params).toMatchObject({ ...PARAMS, epochs: 3 });
     expect(job.spec.inputs).toEqual([newTrainingSet?.ref]);
+    // Its run says what it is.
+    expect((await stack.runOf(retrain.job)).name).toBe("retrain of scorer/1");
     // Registered from its run, with the policy's alias.
     expect((await stack.metadata.getModelVersionByAlias("scorer", "challenger")).version).toBe("2");
     expect((await stack.metadata.getModelVersionByAlias("scorer", "champion")).version).toBe("1");

@@ -1,7 +1,7 @@
 import { MlstackError, type TrainingSetRef, trainingSetRefSchema } from "@mlstack/core";
 import type { AlertEvent } from "@mlstack/monitor";
 import type { JobSpecInput } from "@mlstack/training";
-import { EXPERIMENT_LABEL, TRAINING_JOB_TAG } from "../lineage/record-training-job.js";
+import { EXPERIMENT_LABEL, RUN_NAME_LABEL, TRAINING_JOB_TAG } from "../lineage/record-training-job.js";
 import type { DriftPolicy, DriftRetrain, StackTrainingSet } from "../spec.js";
 import type { StackCore } from "../stack-core.js";
 import { registerModel } from "../workflows/register-model.js";
@@ -57,6 +57,7 @@ export async function retrainFromAlert(core: StackCore, policy: DriftPolicy, ale
     // Not the champion's other labels: a sweep trial's labels would make the retrain look like a trial.
     labels: {
       [RETRAIN_OF_LABEL]: `${version.model}/${version.version}`,
+      [RUN_NAME_LABEL]: `retrain of ${version.model}/${version.version}`,
       ...(experiment === undefined ? {} : { [EXPERIMENT_LABEL]: experiment }),
     },
   };
