@@ -407,6 +407,7 @@ export interface LifecycleEvent {
 
 /** Events of a stack. */
 export interface StackEvents {
+  /** Every brick's progress, the task prefixed with the brick's path (`data:commit`, `training:sweep`). */
   progress: (event: ProgressEvent) => void;
   lifecycle: (event: LifecycleEvent) => void;
   /** A lineage execution was recorded in the MetadataStore. */

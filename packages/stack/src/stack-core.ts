@@ -9,6 +9,7 @@ import {
   TypedEmitter,
 } from "@mlstack/core";
 import { AccessControl } from "./access/access-control.js";
+import { forwardProgress } from "./forward-progress.js";
 import { LineageRecorder } from "./lineage/lineage-recorder.js";
 import { wireBrick } from "./lineage/wire-brick.js";
 import {
@@ -111,6 +112,7 @@ export function createStackCore(bricks: StackBricks, options: StackOptions = {})
     },
   };
   core.access = new AccessControl(core);
+  forwardProgress(core);
   const lineageOn = parsed.lineage?.enabled ?? true;
   if (lineageOn && slots.metadata) core.lineage = new LineageRecorder(core);
   return core;
