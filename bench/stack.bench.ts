@@ -120,7 +120,7 @@ async function trainingWithLineage(): Promise<BenchRow> {
     baseline: "training.submit + waitFor, lineage off (same memory bricks)",
     baselineValue: baseline,
     ratio: candidate / baseline,
-    note: `overhead ${(candidate - baseline).toFixed(3)} ms/job: each job becomes a MetadataStore run (params, tags, per-epoch metric history, inputs, model artifact), each write validated, through the one lineage queue. Before writing, the recorder searches the experiment by tag for an earlier run of the job (restart safety), and the memory MetadataStore builds every run of the experiment to filter them: about half of the overhead at 200 runs, and it grows with the runs (${median(firstQuarter).toFixed(2)} ms/job over the first ${jobs / 4} jobs, ${median(lastQuarter).toFixed(2)} over the last ${jobs / 4}); medians of 5 alternating rounds, fresh stacks`,
+    note: `overhead ${(candidate - baseline).toFixed(3)} ms/job: each job becomes a MetadataStore run (params, tags, per-epoch metric history, inputs, model artifact), each write validated, through the one lineage queue. Before writing, the recorder searches the experiment by tag for an earlier run of the job (restart safety): a scan of the experiment's runs in the memory MetadataStore (it reads the one tag, copying nothing), so it still grows with the runs (${median(firstQuarter).toFixed(2)} ms/job over the first ${jobs / 4} jobs, ${median(lastQuarter).toFixed(2)} over the last ${jobs / 4}); medians of 5 alternating rounds, fresh stacks`,
   };
 }
 
@@ -326,7 +326,7 @@ async function buildTrainingSetRow(): Promise<BenchRow> {
       baseline: "getHistoricalFeatures alone on the raw memory FeatureStore",
       baselineValue: baseline,
       ratio: candidate / baseline,
-      note: `overhead ${(candidate - baseline).toFixed(0)} ms: the ${snapshotRows.toLocaleString("en-US")} rows written as JSON Lines (JSON.stringify with a bigint replacer, about half of it), then chunked and SHA-256 hashed into the memory DataEngine; the two lineage executions are negligible; medians of 5 alternating rounds`,
+      note: `overhead ${(candidate - baseline).toFixed(0)} ms: the ${snapshotRows.toLocaleString("en-US")} rows written as JSON Lines (plain JSON.stringify; a replacer only for rows with a bigint), then chunked and SHA-256 hashed into the memory DataEngine; the two lineage executions are negligible; medians of 5 alternating rounds`,
     };
   } finally {
     await stack.stop();

@@ -57,6 +57,22 @@ describe("dataInputResolver", () => {
     expect(commit.metadata).toMatchObject({ rows: 2500, featureNames: ["clicks"] });
   });
 
+  it("writes a bigint column of a training set as its decimal string", async () => {
+    await using stack = await createTestStack();
+    await stack.features.apply({
+      entities: [{ name: "user", joinKeys: [{ name: "user_id", type: "int64" }] }],
+      featureViews: [{ name: "stats", entities: ["user"], schema: { fields: [{ name: "clicks", type: "float64" }] } }],
+    });
+    const t0 = stack.clock.now();
+    await stack.features.ingest("stats", [{ user_id: 1, event_timestamp: t0 - 1000, clicks: 2 }]);
+    const set = await stack.buildTrainingSet({
+      entityRows: [{ user_id: 1, event_timestamp: t0, weight: 2n ** 60n }],
+      features: ["stats:clicks"],
+    });
+    const rows = await readAll(dataInputResolver(stack.data).read(set.ref, signal()));
+    expect(rows).toEqual([expect.objectContaining({ weight: String(2n ** 60n), clicks: 2 })]);
+  });
+
   it("snapshots the same set once, and into the repo the stack names", async () => {
     await using stack = await createTestStack({ lineage: { trainingSetRepo: "sets" } });
     const first = await buildSet(stack);

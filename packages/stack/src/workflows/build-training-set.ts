@@ -18,14 +18,26 @@ const requestSchema = z.looseObject({ brick: z.string().min(1).optional() });
 const ROWS_PER_CHUNK = 1000;
 const encoder = new TextEncoder();
 
+const bigintAsString = (_key: string, value: unknown): unknown =>
+  typeof value === "bigint" ? value.toString() : value;
+
+// Plain JSON.stringify is about twice as fast as one with a replacer; only a row holding a bigint
+// (which it refuses with a TypeError) takes the replacer.
+function jsonLine(row: Row): string {
+  try {
+    return JSON.stringify(row);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return JSON.stringify(row, bigintAsString);
+  }
+}
+
 // JSON Lines, a chunk of rows at a time: a large set is never one string. Bigints are written as strings
 // (JSON has no integer type wider than 2^53); non-finite numbers become null, as JSON has no others.
 async function* jsonLines(rows: readonly Row[]): AsyncIterable<Uint8Array> {
   for (let i = 0; i < rows.length; i += ROWS_PER_CHUNK) {
     let text = "";
-    for (const row of rows.slice(i, i + ROWS_PER_CHUNK)) {
-      text += `${JSON.stringify(row, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}\n`;
-    }
+    for (const row of rows.slice(i, i + ROWS_PER_CHUNK)) text += `${jsonLine(row)}\n`;
     yield encoder.encode(text);
   }
 }
