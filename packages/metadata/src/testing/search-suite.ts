@@ -140,6 +140,11 @@ const CASES: Case[] = [
   ["like with _", f({ kind: "like", field: param("model"), pattern: "_nn" }), ["r7", "r3", "r2", "r1"]],
   ["like is case-sensitive", f({ kind: "like", field: param("model"), pattern: "transformer" }), []],
   ["tag is null", f({ kind: "isNull", field: tag("team") }), ["r3"]],
+  [
+    "a key named like an Object.prototype member is absent",
+    f({ kind: "isNull", field: param("constructor") }),
+    ["r7", "r6", "r5", "r4", "r3", "r2", "r1"],
+  ],
   ["metric is null", f({ kind: "isNull", field: metric("loss") }), ["r5", "r4"]],
   [
     "a NaN metric is not null",
