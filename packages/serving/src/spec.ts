@@ -1,6 +1,7 @@
 import type {
   ArtifactRef,
   Brick,
+  BrickRequirement,
   DeploymentRef,
   HealthStatus,
   ModelVersionRef,
@@ -77,7 +78,10 @@ export interface ModelRuntime {
 }
 
 /** Finds the artifact of a registered model version (the MetadataStore's registry does this in a Stack). */
-export type ModelVersionResolver = (ref: ModelVersionRef) => Promise<ArtifactRef>;
+export type ModelVersionResolver = ((ref: ModelVersionRef) => Promise<ArtifactRef>) & {
+  /** The bricks it reads from, declared so that a Stack can check they are there (the engine's `requires`). */
+  readonly requires?: readonly BrickRequirement[];
+};
 
 /** One output tensor of a response. */
 export interface ResponseOutput {

@@ -1,14 +1,17 @@
 import { type BrickRequirement, defineSchema, type Field } from "@mlstack/core";
 import { createMemoryMonitor } from "@mlstack/monitor";
 import { createServingEngine } from "@mlstack/serving";
+import { createTrainingEngine, inProcessExecutor } from "@mlstack/training";
 import { describe, expect, it } from "vitest";
 import {
   createTestStack,
+  dataInputResolver,
   defineStack,
   type FindingCode,
   type FindingSeverity,
   interceptBrick,
   type ModelContract,
+  registryModelResolver,
   type StackBricks,
   type StackOptions,
 } from "../src/index.js";
@@ -184,6 +187,29 @@ const CASES: Case[] = [
         message: 'training ("in-process") needs serving brick "memory" to support "shadow"',
         hint: "shadow: true, batching: true",
       },
+    ],
+  },
+  {
+    name: "the wiring resolvers declare what they read: training without data, serving without a registry",
+    bricks: ({ data, metadata, ...b }) => ({
+      ...b,
+      training: createTrainingEngine({ executor: inProcessExecutor(), inputs: dataInputResolver(data) }),
+      serving: createServingEngine({ resolveModelVersion: registryModelResolver(metadata) }),
+    }),
+    findings: [
+      {
+        code: "MISSING_SLOT",
+        severity: "error",
+        path: "data",
+        message: "trainers read training sets and data files from it",
+      },
+      {
+        code: "MISSING_SLOT",
+        severity: "error",
+        path: "metadata",
+        message: "model versions resolve through its registry",
+      },
+      { code: "MISSING_SLOT", severity: "warning", path: "metadata", message: "lineage" },
     ],
   },
   {

@@ -1,6 +1,7 @@
 import type {
   ArtifactRef,
   Brick,
+  BrickRequirement,
   ProgressEvent,
   Random,
   Ref,
@@ -311,4 +312,6 @@ export interface TrainingEngine extends Brick<"training", TrainingCapabilities>,
  */
 export interface InputResolver {
   read(ref: Ref, signal: AbortSignal): AsyncIterable<Record<string, unknown>>;
+  /** The bricks it reads from, declared so that a Stack can check they are there (the engine's `requires`). */
+  readonly requires?: readonly BrickRequirement[];
 }

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import {
   type ArtifactStore,
+  type BrickRequirement,
   type Clock,
   createUuidV7Generator,
   type DeploymentRef,
@@ -169,6 +170,8 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly capabilities: ServingCapabilities;
   readonly coverage = Object.freeze({ deployment: "full", serving: "full" } as const);
+  /** What its model-version resolver reads from. */
+  readonly requires: readonly BrickRequirement[];
 
   readonly #storage: ServingStorage;
   readonly #artifacts: ArtifactStore | undefined;
@@ -194,6 +197,7 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
     ) as ServingCapabilities;
     this.#artifacts = options.artifacts;
     this.#resolve = options.resolveModelVersion;
+    this.requires = Object.freeze([...(options.resolveModelVersion?.requires ?? [])]);
     this.#runtimes = new Map(
       (options.runtimes ?? [createLinearModelRuntime(), createOnnxRuntime()]).map((r) => [r.name, r]),
     );

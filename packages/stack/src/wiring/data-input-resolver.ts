@@ -64,6 +64,9 @@ async function* jsonLines(
 export function dataInputResolver(data: DataEngine, options: { readonly repo?: string } = {}): InputResolver {
   const repo = parseInput(optionsSchema, options, "data input resolver options").repo ?? DEFAULT_TRAINING_SET_REPO;
   return {
+    requires: Object.freeze([
+      { slot: "data" as const, capabilities: ["tables"], reason: "trainers read training sets and data files from it" },
+    ]),
     async *read(input: Ref, signal: AbortSignal): AsyncIterable<Record<string, unknown>> {
       const ref = parseInput(refSchema, input, "input ref");
       if (ref.kind === "training-set") {

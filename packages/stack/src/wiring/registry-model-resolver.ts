@@ -1,4 +1,4 @@
-import { MlstackError } from "@mlstack/core";
+import { MlstackError, type ModelVersionRef } from "@mlstack/core";
 import type { MetadataStore } from "@mlstack/metadata";
 import type { ModelVersionResolver } from "@mlstack/serving";
 
@@ -7,7 +7,7 @@ import type { ModelVersionResolver } from "@mlstack/serving";
  * ServingEngine in a stack is given as `resolveModelVersion`. A deleted version is `FAILED_PRECONDITION`.
  */
 export function registryModelResolver(metadata: MetadataStore): ModelVersionResolver {
-  return async (ref) => {
+  const resolve = async (ref: ModelVersionRef) => {
     const version = await metadata.getModelVersion(ref.model, ref.version);
     if (version.deletedAt !== null) {
       throw new MlstackError("FAILED_PRECONDITION", `model version ${ref.model}/${ref.version} was deleted`, {
@@ -16,4 +16,13 @@ export function registryModelResolver(metadata: MetadataStore): ModelVersionReso
     }
     return version.source;
   };
+  return Object.assign(resolve, {
+    requires: Object.freeze([
+      {
+        slot: "metadata" as const,
+        capabilities: ["modelRegistry"],
+        reason: "model versions resolve through its registry",
+      },
+    ]),
+  });
 }

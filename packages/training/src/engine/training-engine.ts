@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import {
   type ArtifactStore,
+  type BrickRequirement,
   type Clock,
   createUuidV7Generator,
   defineCapabilities,
@@ -103,6 +104,8 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
   readonly specificationVersion = SPECIFICATION_VERSION;
   readonly capabilities: Readonly<TrainingCapabilities>;
   readonly coverage = Object.freeze({ training: "full", tuning: "partial" } as const);
+  /** What its input resolver reads from. */
+  readonly requires: readonly BrickRequirement[];
   readonly concurrency: number;
   readonly #executor: Executor;
   readonly #storage: TrainingStorage;
@@ -123,6 +126,7 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
     this.#storage = options.storage ?? new MemoryTrainingStorage();
     this.#artifacts = options.artifacts ?? new MemoryArtifactStore();
     this.#inputs = options.inputs;
+    this.requires = Object.freeze([...(options.inputs?.requires ?? [])]);
     this.#clock = options.clock ?? new SystemClock();
     this.#ids = options.ids ?? createUuidV7Generator({ clock: this.#clock });
     this.#graceMs = options.graceMs ?? 5000;
