@@ -14,4 +14,11 @@ export * from "./schemas.js";
 export * from "./spec.js";
 export { MemoryFeatureStorage } from "./storage/memory.js";
 export * from "./storage/spec.js";
-export { decodeValues, type EncodedOfflineRow, encodedSegment, encodeValues } from "./storage/value-codec.js";
+export {
+  decodeValues,
+  type EncodedOfflineRow,
+  encodedSegment,
+  encodeRecordValues,
+  encodeValues,
+  onlineRecordAt,
+} from "./storage/value-codec.js";

@@ -1,5 +1,6 @@
 import type { ResolvedFeatureView, ViewMaterialization } from "../spec.js";
 import type { OnlineRecord } from "../storage/spec.js";
+import { onlineRecordAt } from "../storage/value-codec.js";
 import type { EngineContext } from "./context.js";
 import { throwIfAborted } from "./context.js";
 
@@ -38,13 +39,7 @@ export async function materializeView(
     throwIfAborted(signal, `materializing "${view.name}"`);
     total += segment.keys.length;
     for (let k = 0; k < segment.keys.length; k++) {
-      const position = (segment.offsets[k + 1] as number) - 1;
-      buffer.push({
-        key: segment.keys[k] as string,
-        eventTime: segment.eventTime.get(position),
-        createdTime: segment.createdTime.get(position),
-        values: segment.columns.map((column) => column.get(position)),
-      });
+      buffer.push(onlineRecordAt(segment, segment.keys[k] as string, (segment.offsets[k + 1] as number) - 1));
       if (buffer.length === WRITE_BATCH) await flush();
     }
   }

@@ -1,4 +1,4 @@
-import type { OfflineSegment } from "./spec.js";
+import type { OfflineSegment, OnlineRecord } from "./spec.js";
 
 // Feature values as JSON text, with tagged forms for what JSON loses: NaN, ±Infinity, -0, bigints, bytes.
 // Shared by the SQL backends so a row reads back alike from SQLite and PostgreSQL.
@@ -83,11 +83,71 @@ export function encodedSegment(rows: readonly EncodedOfflineRow[], width: number
     }
     return decoded;
   };
-  return {
+  const segment: OfflineSegment = {
     keys,
     offsets: Int32Array.from(offsets),
     eventTime: { get: (p) => eventTime[p] as number },
     createdTime: { get: (p) => createdTime[p] as number },
     columns: Array.from({ length: width }, (_, c) => ({ get: (p: number) => row(p)[c] })),
   };
+  encodedRows.set(segment, { eventTime, createdTime, encoded });
+  return segment;
+}
+
+// The stored parts of segments built by encodedSegment, so a row can go online without a decode.
+const encodedRows = new WeakMap<
+  OfflineSegment,
+  { eventTime: Float64Array; createdTime: Float64Array; encoded: readonly string[] }
+>();
+
+// An online record that keeps its values as stored: decoded only if someone reads them.
+class EncodedOnlineRecord implements OnlineRecord {
+  readonly key: string;
+  readonly eventTime: number;
+  readonly createdTime: number;
+  readonly text: string;
+  #values: unknown[] | undefined;
+
+  constructor(key: string, eventTime: number, createdTime: number, text: string) {
+    this.key = key;
+    this.eventTime = eventTime;
+    this.createdTime = createdTime;
+    this.text = text;
+  }
+
+  get values(): readonly unknown[] {
+    if (this.#values === undefined) this.#values = decodeValues(this.text);
+    return this.#values;
+  }
+}
+
+/**
+ * The online record of the row at `position` of a scan segment, under `key`. For a segment built by
+ * {@link encodedSegment} the record keeps the row's encoded values, so {@link encodeRecordValues} hands
+ * them to an SQL backend without decoding and encoding again; its `values` decode on first read.
+ */
+export function onlineRecordAt(segment: OfflineSegment, key: string, position: number): OnlineRecord {
+  const stored = encodedRows.get(segment);
+  if (stored !== undefined) {
+    return new EncodedOnlineRecord(
+      key,
+      stored.eventTime[position] as number,
+      stored.createdTime[position] as number,
+      stored.encoded[position] as string,
+    );
+  }
+  const values = new Array(segment.columns.length);
+  for (let c = 0; c < values.length; c++)
+    values[c] = (segment.columns[c] as OfflineSegment["columns"][number]).get(position);
+  return {
+    key,
+    eventTime: segment.eventTime.get(position),
+    createdTime: segment.createdTime.get(position),
+    values,
+  };
+}
+
+/** A record's values as {@link encodeValues} writes them, reusing the stored text of a record read from one. */
+export function encodeRecordValues(record: OnlineRecord): string {
+  return record instanceof EncodedOnlineRecord ? record.text : encodeValues(record.values);
 }

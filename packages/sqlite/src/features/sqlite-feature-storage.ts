@@ -10,12 +10,22 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import { chainDigest, decodeValues, EMPTY_DIGEST, encodedSegment, encodeValues } from "@mlstack/features";
+import {
+  chainDigest,
+  decodeValues,
+  EMPTY_DIGEST,
+  encodedSegment,
+  encodeRecordValues,
+  encodeValues,
+} from "@mlstack/features";
+import type { Statement } from "better-sqlite3";
 import type { SqliteDatabase } from "../database.js";
 import { mapSqliteError, migrate, openDatabase, writeTransaction } from "../database.js";
 import { FEATURES_MIGRATIONS } from "./migrations.js";
 
 const PAGE = 50_000;
+// Rows per online upsert statement (5 parameters each, well under SQLite's limit of 32,766).
+const UPSERT_ROWS = 100;
 const EMPTY_REGISTRY: RegistrySnapshot = {
   entities: [],
   featureViews: [],
@@ -33,6 +43,7 @@ type OfflineRow = [string, number, number, number, string];
  */
 export class SqliteFeatureStorage implements FeatureStorage {
   readonly #db: SqliteDatabase;
+  readonly #upserts = new Map<number, Statement>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -170,18 +181,44 @@ export class SqliteFeatureStorage implements FeatureStorage {
   async writeOnline(layout: ViewLayout, records: readonly OnlineRecord[]): Promise<OnlineWriteResult> {
     const db = this.#db;
     return writeTransaction(db, () => {
-      // The stale-write rule, atomic per key: the update happens only for a strictly newer event time.
-      const upsert = db.prepare(
-        `INSERT INTO features_online (view, key, event_time, created_time, vals) VALUES (?, ?, ?, ?, ?)
+      // Rows go UPSERT_ROWS to a statement: one call per row would cost more than the insert itself.
+      const n = records.length;
+      const full = n - (n % UPSERT_ROWS);
+      const params: unknown[] = new Array(UPSERT_ROWS * 5);
+      let written = 0;
+      for (let from = 0; from < n; from += UPSERT_ROWS) {
+        const size = from < full ? UPSERT_ROWS : n - full;
+        if (size !== UPSERT_ROWS) params.length = size * 5;
+        for (let i = 0; i < size; i++) {
+          const r = records[from + i] as OnlineRecord;
+          const o = i * 5;
+          params[o] = layout.name;
+          params[o + 1] = r.key;
+          params[o + 2] = r.eventTime;
+          params[o + 3] = r.createdTime;
+          params[o + 4] = encodeRecordValues(r);
+        }
+        written += this.#upsert(size).run(params).changes;
+      }
+      return { written, ignored: n - written };
+    });
+  }
+
+  // The stale-write rule, atomic per key: the update happens only for a strictly newer event time.
+  // Statements are kept per row count. A multi-row statement applies its rows in order, as one statement
+  // per row did, and `changes` counts only the rows inserted or updated.
+  #upsert(rows: number): Statement {
+    let statement = this.#upserts.get(rows);
+    if (statement === undefined) {
+      statement = this.#db.prepare(
+        `INSERT INTO features_online (view, key, event_time, created_time, vals) VALUES ${Array.from({ length: rows }, () => "(?, ?, ?, ?, ?)").join(", ")}
          ON CONFLICT (view, key) DO UPDATE SET event_time = excluded.event_time, created_time = excluded.created_time, vals = excluded.vals
          WHERE excluded.event_time > features_online.event_time`,
       );
-      let written = 0;
-      for (const r of records) {
-        written += upsert.run(layout.name, r.key, r.eventTime, r.createdTime, encodeValues(r.values)).changes;
-      }
-      return { written, ignored: records.length - written };
-    });
+      // Keep the full-size statement and a few tails; a tail of another size is prepared again.
+      if (rows === UPSERT_ROWS || this.#upserts.size < 16) this.#upserts.set(rows, statement);
+    }
+    return statement;
   }
 
   async readOnline(layout: ViewLayout, keys: readonly string[]): Promise<(OnlineRecord | undefined)[]> {
