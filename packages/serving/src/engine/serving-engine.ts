@@ -26,7 +26,6 @@ import {
   deploymentChangesSchema,
   deploymentSpecSchema,
   type InferenceRequest,
-  inferenceRequestSchema,
   type ModelSource,
   type PredictOptions,
   predictOptionsSchema,
@@ -53,6 +52,7 @@ import type {
 import { MemoryServingStorage } from "../storage/memory.js";
 import type { ServingStorage, StoredDeployment, StoredRevision } from "../storage/spec.js";
 import { Batcher } from "./batcher.js";
+import { parseInferenceRequest } from "./parse-inference-request.js";
 import { compareOutputs } from "./shadow-compare.js";
 import {
   decodeInputs,
@@ -647,7 +647,8 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
         stats.computeMs += report.computeMs;
         if (report.ok) stats.inferences += report.rows;
         if (this.listenerCount("execution") > 0) {
-          this.emit("execution", { deployment: name, version: entry.version, ...report });
+          const { rows, computeMs, ok } = report;
+          this.emit("execution", { deployment: name, version: entry.version, rows, computeMs, ok });
         }
       },
     );
@@ -680,7 +681,7 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
       throw new MlstackError("NOT_FOUND", `no deployment named ${model}`, { details: { name: model } });
     }
     const rev = this.#servingRevision(live);
-    const req = parseInput(inferenceRequestSchema, request, "inference request");
+    const req = parseInferenceRequest(request);
     const opts = options === undefined ? NO_OPTIONS : parseInput(predictOptionsSchema, options, "predict options");
     const id = req.id ?? this.#ids();
     let handle: VersionHandle | undefined;

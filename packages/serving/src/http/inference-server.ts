@@ -49,9 +49,15 @@ class HttpError extends Error {
 
 const JSON_TYPE = "application/json";
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(text), ...headers });
+  const length = Buffer.byteLength(text);
+  res.writeHead(
+    status,
+    headers === undefined
+      ? { "content-type": JSON_TYPE, "content-length": length }
+      : { "content-type": JSON_TYPE, "content-length": length, ...headers },
+  );
   res.end(text);
 }
 
@@ -94,26 +100,51 @@ function route(path: string): Route | undefined {
   return undefined;
 }
 
+// Clients call the same few paths over and over: their parsed routes are kept (routes are immutable).
+const ROUTE_CACHE_SIZE = 512;
+
+function cachedRoute(cache: Map<string, Route>, path: string): Route | undefined {
+  const hit = cache.get(path);
+  if (hit) return hit;
+  const r = route(path);
+  if (r) {
+    if (cache.size >= ROUTE_CACHE_SIZE) cache.clear();
+    cache.set(path, r);
+  }
+  return r;
+}
+
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (declared > limit) return Promise.reject(new HttpError(413, `body of ${declared} bytes exceeds ${limit} bytes`));
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    // Most bodies arrive in one chunk: the array is only made for a second one.
+    let first: Buffer | undefined;
+    let chunks: Buffer[] | undefined;
     let size = 0;
-    const onData = (chunk: Buffer) => {
+    let failed = false;
+    // Inline, unnamed listeners: nothing per request beyond the closures themselves.
+    req.on("data", (chunk: Buffer) => {
+      if (failed) return;
       size += chunk.length;
       if (size > limit) {
-        req.off("data", onData);
-        chunks.length = 0;
+        failed = true;
+        first = undefined;
+        chunks = undefined;
         // Keep reading into nothing so the client can finish sending and read the 413.
         req.resume();
         reject(new HttpError(413, `body exceeds ${limit} bytes`));
         return;
       }
-      chunks.push(chunk);
-    };
-    req.on("data", onData);
-    req.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+      if (first === undefined) first = chunk;
+      else (chunks ??= [first]).push(chunk);
+    });
+    req.on("end", () => {
+      if (failed) return;
+      resolve(chunks ? Buffer.concat(chunks) : (first ?? Buffer.alloc(0)));
+    });
     req.on("error", reject);
   });
 }
@@ -144,11 +175,13 @@ export async function createInferenceServer(
     return timingSafeEqual(digest(given), token) && given.length > 0;
   };
 
+  const routes = new Map<string, Route>();
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    const r = route(path);
+    const r = cachedRoute(routes, path);
     if (!r) throw new HttpError(404, `no such endpoint: ${req.method} ${path}`);
     const method = r.kind === "infer" ? "POST" : "GET";
     if (req.method !== method && !(method === "GET" && req.method === "HEAD")) {
@@ -195,7 +228,7 @@ export async function createInferenceServer(
       }
       case "infer": {
         const type = req.headers["content-type"];
-        if (type !== undefined && !/^application\/json\s*(;|$)/i.test(type)) {
+        if (type !== undefined && type !== JSON_TYPE && !JSON_CONTENT_TYPE.test(type)) {
           throw new HttpError(415, `content type must be ${JSON_TYPE}, got ${type}`);
         }
         const body = await readBody(req, limit);
@@ -231,7 +264,7 @@ export async function createInferenceServer(
     }
     const status = isMlstackError(error) ? STATUS_OF_CODE[error.code] : 500;
     const message = isMlstackError(error) ? error.message : "internal error";
-    send(res, status, { error: message }, status === 503 ? { "retry-after": retryAfter } : {});
+    send(res, status, { error: message }, status === 503 ? { "retry-after": retryAfter } : undefined);
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

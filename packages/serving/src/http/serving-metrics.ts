@@ -1,5 +1,6 @@
-import { Counter, Histogram, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import type { ExecutionObservation, RequestObservation, ServingEngine } from "../spec.js";
+import { type CounterSeries, type HistogramSeries, LabelledCounter, LabelledHistogram } from "./prometheus-series.js";
 
 /** Prometheus metrics of one engine, in their own registry (never prom-client's global one). */
 export interface ServingMetrics {
@@ -21,66 +22,88 @@ const ROWS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
  * queue and compute duration histograms kept apart; a batch-size histogram in rows.
  */
 export function createServingMetrics(engine: ServingEngine, registry: Registry = new Registry()): ServingMetrics {
-  const registers = [registry];
-  const requests = new Counter({
-    name: "mlstack_serving_requests_total",
-    help: "Inference requests by model, version and outcome.",
-    labelNames: ["model", "version", "outcome"] as const,
-    registers,
-  });
-  const inferences = new Counter({
-    name: "mlstack_serving_inferences_total",
-    help: "Rows scored.",
-    labelNames: ["model", "version"] as const,
-    registers,
-  });
-  const executions = new Counter({
-    name: "mlstack_serving_executions_total",
-    help: "Model calls (batches), failed ones included.",
-    labelNames: ["model", "version"] as const,
-    registers,
-  });
-  const queue = new Histogram({
-    name: "mlstack_serving_request_queue_duration_seconds",
-    help: "Time a request waited before its batch ran.",
-    labelNames: ["model", "version"] as const,
-    buckets: SECONDS,
-    registers,
-  });
-  const compute = new Histogram({
-    name: "mlstack_serving_request_compute_duration_seconds",
-    help: "Model time of the batch that answered a request.",
-    labelNames: ["model", "version"] as const,
-    buckets: SECONDS,
-    registers,
-  });
-  const batchSize = new Histogram({
-    name: "mlstack_serving_batch_size_rows",
-    help: "Rows per model call.",
-    labelNames: ["model", "version"] as const,
-    buckets: ROWS,
-    registers,
-  });
-  // Label children looked up once per (model, version, outcome): label resolution is the costly part.
-  const children = new Map<string, unknown>();
-  const child = <T>(key: string, make: () => T): T => {
-    let c = children.get(key) as T | undefined;
-    if (!c) children.set(key, (c = make()));
-    return c;
+  const requests = new LabelledCounter(
+    "mlstack_serving_requests_total",
+    "Inference requests by model, version and outcome.",
+    ["model", "version", "outcome"],
+    registry,
+  );
+  const inferences = new LabelledCounter(
+    "mlstack_serving_inferences_total",
+    "Rows scored.",
+    ["model", "version"],
+    registry,
+  );
+  const executions = new LabelledCounter(
+    "mlstack_serving_executions_total",
+    "Model calls (batches), failed ones included.",
+    ["model", "version"],
+    registry,
+  );
+  const queue = new LabelledHistogram(
+    "mlstack_serving_request_queue_duration_seconds",
+    "Time a request waited before its batch ran.",
+    ["model", "version"],
+    SECONDS,
+    registry,
+  );
+  const compute = new LabelledHistogram(
+    "mlstack_serving_request_compute_duration_seconds",
+    "Model time of the batch that answered a request.",
+    ["model", "version"],
+    SECONDS,
+    registry,
+  );
+  const batchSize = new LabelledHistogram(
+    "mlstack_serving_batch_size_rows",
+    "Rows per model call.",
+    ["model", "version"],
+    ROWS,
+    registry,
+  );
+  // The series of one (model, version), found through two map lookups on the event's own strings
+  // (no key string built per event); outcome series are made on first use.
+  interface VersionSeries {
+    outcomes: Map<string, CounterSeries>;
+    queue: HistogramSeries;
+    compute: HistogramSeries;
+    executions: CounterSeries;
+    inferences: CounterSeries;
+    batchSize: HistogramSeries;
+  }
+  const byModel = new Map<string, Map<string, VersionSeries>>();
+  const seriesOf = (model: string, version: string): VersionSeries => {
+    let versions = byModel.get(model);
+    if (!versions) byModel.set(model, (versions = new Map()));
+    let s = versions.get(version);
+    if (!s) {
+      s = {
+        outcomes: new Map(),
+        queue: queue.series(model, version),
+        compute: compute.series(model, version),
+        executions: executions.series(model, version),
+        inferences: inferences.series(model, version),
+        batchSize: batchSize.series(model, version),
+      };
+      versions.set(version, s);
+    }
+    return s;
   };
   const onRequest = (e: RequestObservation) => {
-    const k = `${e.deployment}\u0000${e.version}`;
-    child(`r${k}\u0000${e.outcome}`, () => requests.labels(e.deployment, e.version, e.outcome)).inc();
+    const s = seriesOf(e.deployment, e.version);
+    let outcome = s.outcomes.get(e.outcome);
+    if (!outcome) s.outcomes.set(e.outcome, (outcome = requests.series(e.deployment, e.version, e.outcome)));
+    outcome.inc();
     if (e.outcome === "success") {
-      child(`q${k}`, () => queue.labels(e.deployment, e.version)).observe(e.queueMs / 1000);
-      child(`c${k}`, () => compute.labels(e.deployment, e.version)).observe(e.computeMs / 1000);
+      s.queue.observe(e.queueMs / 1000);
+      s.compute.observe(e.computeMs / 1000);
     }
   };
   const onExecution = (e: ExecutionObservation) => {
-    const k = `${e.deployment}\u0000${e.version}`;
-    child(`e${k}`, () => executions.labels(e.deployment, e.version)).inc();
-    child(`b${k}`, () => batchSize.labels(e.deployment, e.version)).observe(e.rows);
-    if (e.ok) child(`i${k}`, () => inferences.labels(e.deployment, e.version)).inc(e.rows);
+    const s = seriesOf(e.deployment, e.version);
+    s.executions.inc();
+    s.batchSize.observe(e.rows);
+    if (e.ok) s.inferences.inc(e.rows);
   };
   engine.on("request", onRequest);
   engine.on("execution", onExecution);
