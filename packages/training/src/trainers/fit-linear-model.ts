@@ -80,45 +80,26 @@ export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLin
   const nTrain = trainRows.length;
   if (nTrain === 0) throw new MlstackError("INVALID_ARGUMENT", "no training rows left after the validation split");
 
-  // Where each row goes: its position among the training rows (≥ 0) or among the validation rows (−1 − i).
-  const slot = new Int32Array(n);
-  for (let k = 0; k < nTrain; k++) slot[order[k] as number] = k;
-  for (let i = 0; i < nValidation; i++) slot[validationRows[i] as number] = -1 - i;
-
   // Standardisation from the training rows only, so validation stays unseen. The passes read x in
-  // storage order, the fast way through memory.
+  // storage order, the fast way through memory, and sum in that order.
+  const heldOut = nValidation > 0 ? new Uint8Array(n) : undefined;
+  if (heldOut) for (let i = 0; i < nValidation; i++) heldOut[validationRows[i] as number] = 1;
   const mean = new Float64Array(d);
   const scale = new Float64Array(d).fill(1);
   if (options.standardize) {
-    const variance = new Float64Array(d);
-    for (let r = 0; r < n; r++) {
-      if ((slot[r] as number) < 0) continue;
-      for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) + (x[r * d + j] as number);
-    }
+    columnSums(x, d, heldOut, mean);
     for (let j = 0; j < d; j++) mean[j] = (mean[j] as number) / nTrain;
-    for (let r = 0; r < n; r++) {
-      if ((slot[r] as number) < 0) continue;
-      for (let j = 0; j < d; j++) {
-        const c = (x[r * d + j] as number) - (mean[j] as number);
-        variance[j] = (variance[j] as number) + c * c;
-      }
-    }
+    const variance = new Float64Array(d);
+    centredSquareSums(x, d, heldOut, mean, variance);
     for (let j = 0; j < d; j++) {
       const sd = Math.sqrt((variance[j] as number) / nTrain);
       scale[j] = sd > 0 ? sd : 1;
     }
   }
-  // The standardised rows, scattered to their shuffled positions.
-  const train = { z: new Float64Array(nTrain * d), t: new Float64Array(nTrain) };
-  const validation = { z: new Float64Array(nValidation * d), t: new Float64Array(nValidation) };
-  for (let r = 0; r < n; r++) {
-    const k = slot[r] as number;
-    const target = k >= 0 ? train : validation;
-    const at = k >= 0 ? k : -1 - k;
-    for (let j = 0; j < d; j++)
-      target.z[at * d + j] = ((x[r * d + j] as number) - (mean[j] as number)) / (scale[j] as number);
-    target.t[at] = y[r] as number;
-  }
+  // The standardised rows in their shuffled order, gathered so the copies are written sequentially
+  // (scattering them to random places was the slowest part of the setup; see gatherChunk).
+  const train = gatherStandardised(x, y, d, trainRows, mean, scale);
+  const validation = gatherStandardised(x, y, d, validationRows, mean, scale);
   const z = train.z;
   const t = train.t;
 
@@ -130,13 +111,14 @@ export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLin
   let epoch = 0;
   const batch = Math.max(1, Math.min(options.batchSize, nTrain));
   const batches = new Int32Array(Math.ceil(nTrain / batch));
+  const residuals = new Float64Array(batch);
   for (let i = 0; i < batches.length; i++) batches[i] = i;
   while (epoch < options.epochs) {
     if (options.signal?.aborted)
       throw new MlstackError("CANCELLED", "training was aborted", { cause: options.signal.reason });
     const lr = options.learningRate / (1 + options.learningRateDecay * epoch);
     shuffle(batches, random);
-    const pass = runEpoch(z, t, d, batch, batches, w, grad, b, lr, options.l2, logistic);
+    const pass = runEpoch(z, t, d, batch, batches, w, grad, residuals, b, lr, options.l2, logistic);
     b = pass.intercept;
     const lossSum = pass.lossSum;
     epoch++;
@@ -175,8 +157,130 @@ export function fitLinearModel(x: Float64Array, y: Float64Array, options: FitLin
   };
 }
 
-// One epoch of mini-batch steps over the laid-out training rows; updates `w` in place. A function of its
-// own so V8 optimises it as a whole rather than through on-stack replacement of one long loop.
+// Sums each column of the row-major matrix x over the rows not held out, in row order, into `sums`.
+// Four rows per read and write of sums[j]; the additions stay in row order, so the sums are unchanged.
+function columnSums(x: Float64Array, d: number, heldOut: Uint8Array | undefined, sums: Float64Array): void {
+  const n = x.length / d;
+  let r = 0;
+  if (heldOut === undefined) {
+    for (; r + 4 <= n; r += 4) {
+      const o0 = r * d;
+      const o1 = o0 + d;
+      const o2 = o1 + d;
+      const o3 = o2 + d;
+      for (let j = 0; j < d; j++) {
+        sums[j] =
+          (sums[j] as number) +
+          (x[o0 + j] as number) +
+          (x[o1 + j] as number) +
+          (x[o2 + j] as number) +
+          (x[o3 + j] as number);
+      }
+    }
+  }
+  for (; r < n; r++) {
+    if (heldOut !== undefined && heldOut[r] === 1) continue;
+    const off = r * d;
+    for (let j = 0; j < d; j++) sums[j] = (sums[j] as number) + (x[off + j] as number);
+  }
+}
+
+// Sums each column's squared deviations from `mean` over the rows not held out, in row order (four rows
+// at a time without a split, as in columnSums).
+function centredSquareSums(
+  x: Float64Array,
+  d: number,
+  heldOut: Uint8Array | undefined,
+  mean: Float64Array,
+  sums: Float64Array,
+): void {
+  const n = x.length / d;
+  let r = 0;
+  if (heldOut === undefined) {
+    for (; r + 4 <= n; r += 4) {
+      const o0 = r * d;
+      const o1 = o0 + d;
+      const o2 = o1 + d;
+      const o3 = o2 + d;
+      for (let j = 0; j < d; j++) {
+        const m = mean[j] as number;
+        const c0 = (x[o0 + j] as number) - m;
+        const c1 = (x[o1 + j] as number) - m;
+        const c2 = (x[o2 + j] as number) - m;
+        const c3 = (x[o3 + j] as number) - m;
+        sums[j] = (sums[j] as number) + c0 * c0 + c1 * c1 + c2 * c2 + c3 * c3;
+      }
+    }
+  }
+  for (; r < n; r++) {
+    if (heldOut !== undefined && heldOut[r] === 1) continue;
+    const off = r * d;
+    for (let j = 0; j < d; j++) {
+      const c = (x[off + j] as number) - (mean[j] as number);
+      sums[j] = (sums[j] as number) + c * c;
+    }
+  }
+}
+
+// Rows gathered per call of gatherChunk.
+const GATHER_CHUNK = 64;
+
+// Copies the given rows of x, standardised, and their targets into new arrays in the order of `rows`.
+function gatherStandardised(
+  x: Float64Array,
+  y: Float64Array,
+  d: number,
+  rows: Int32Array,
+  mean: Float64Array,
+  scale: Float64Array,
+): { z: Float64Array; t: Float64Array } {
+  const count = rows.length;
+  const z = new Float64Array(count * d);
+  const t = new Float64Array(count);
+  let touched = 0;
+  for (let first = 0; first < count; first += GATHER_CHUNK) {
+    touched += gatherChunk(x, y, d, rows, first, Math.min(first + GATHER_CHUNK, count), mean, scale, z, t);
+  }
+  // Uses the touched sum so the compiler cannot drop the touching loop.
+  if (touched === Number.POSITIVE_INFINITY) t.fill(t[0] as number, 0, 1);
+  return { z, t };
+}
+
+// One chunk of gatherStandardised, a function of its own so V8 optimises it as a whole (one long loop
+// nest ran ~3× slower as on-stack-replaced code). The rows sit at random places in x: the first loop
+// touches every cache line of the chunk's rows so their memory reads overlap (a row-by-row copy waits for
+// one row at a time), and the copy then reads them from cache. Returns the sum of the touched values.
+function gatherChunk(
+  x: Float64Array,
+  y: Float64Array,
+  d: number,
+  rows: Int32Array,
+  first: number,
+  last: number,
+  mean: Float64Array,
+  scale: Float64Array,
+  z: Float64Array,
+  t: Float64Array,
+): number {
+  let touched = 0;
+  for (let k = first; k < last; k++) {
+    const r = rows[k] as number;
+    const from = r * d;
+    for (let j = 0; j < d; j += 8) touched += x[from + j] as number;
+    touched += (x[from + d - 1] as number) + (y[r] as number);
+  }
+  for (let k = first; k < last; k++) {
+    const r = rows[k] as number;
+    const from = r * d;
+    const to = k * d;
+    for (let j = 0; j < d; j++) z[to + j] = ((x[from + j] as number) - (mean[j] as number)) / (scale[j] as number);
+    t[k] = y[r] as number;
+  }
+  return touched;
+}
+
+// One epoch of mini-batch steps over the laid-out training rows; updates `w` in place and returns the new
+// intercept and the sum of the rows' losses.
 function runEpoch(
   z: Float64Array,
   t: Float64Array,
@@ -185,42 +289,116 @@ function runEpoch(
   batches: Int32Array,
   w: Float64Array,
   grad: Float64Array,
+  residuals: Float64Array,
   intercept: number,
   lr: number,
   l2: number,
   logistic: boolean,
 ): { intercept: number; lossSum: number } {
   const nTrain = t.length;
-  let b = intercept;
-  let lossSum = 0;
+  // [intercept, loss sum], carried from batch to batch.
+  const state = new Float64Array([intercept, 0]);
   for (let bi = 0; bi < batches.length; bi++) {
     const start = (batches[bi] as number) * batch;
-    const end = Math.min(start + batch, nTrain);
-    grad.fill(0);
-    let gb = 0;
-    for (let k = start; k < end; k++) {
-      const off = k * d;
-      let s = b;
-      for (let j = 0; j < d; j++) s += (w[j] as number) * (z[off + j] as number);
-      const target = t[k] as number;
-      let residual: number;
-      if (logistic) {
-        // One exponential serves both σ(s) and the loss log(1 + e^s) − t·s, without overflow.
-        const e = Math.exp(-Math.abs(s));
-        residual = (s >= 0 ? 1 / (1 + e) : e / (1 + e)) - target;
-        lossSum += Math.max(s, 0) + Math.log1p(e) - target * s;
-      } else {
-        residual = s - target;
-        lossSum += 0.5 * residual * residual;
-      }
-      gb += residual;
-      for (let j = 0; j < d; j++) grad[j] = (grad[j] as number) + residual * (z[off + j] as number);
-    }
-    const m = end - start;
-    for (let j = 0; j < d; j++) w[j] = (w[j] as number) - lr * ((grad[j] as number) / m + l2 * (w[j] as number));
-    b -= (lr * gb) / m;
+    step(z, t, d, start, Math.min(start + batch, nTrain), w, grad, residuals, state, lr, l2, logistic);
   }
-  return { intercept: b, lossSum };
+  return { intercept: state[0] as number, lossSum: state[1] as number };
+}
+
+// One gradient step on rows [start, end). A function of its own, called thousands of times per epoch, so V8
+// optimises it early and as a whole (one long loop nest runs its first epoch as on-stack-replaced code).
+function step(
+  z: Float64Array,
+  t: Float64Array,
+  d: number,
+  start: number,
+  end: number,
+  w: Float64Array,
+  grad: Float64Array,
+  residuals: Float64Array,
+  state: Float64Array,
+  lr: number,
+  l2: number,
+  logistic: boolean,
+): void {
+  const b = state[0] as number;
+  let lossSum = state[1] as number;
+  const m = end - start;
+  // Margins first (w is fixed within a batch), four rows at a time: four independent sums keep the
+  // floating-point units busy, and each sum still adds its terms in feature order.
+  let k = start;
+  for (; k + 4 <= end; k += 4) {
+    const o0 = k * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    let s0 = b;
+    let s1 = b;
+    let s2 = b;
+    let s3 = b;
+    for (let j = 0; j < d; j++) {
+      const wj = w[j] as number;
+      s0 += wj * (z[o0 + j] as number);
+      s1 += wj * (z[o1 + j] as number);
+      s2 += wj * (z[o2 + j] as number);
+      s3 += wj * (z[o3 + j] as number);
+    }
+    residuals[k - start] = s0;
+    residuals[k - start + 1] = s1;
+    residuals[k - start + 2] = s2;
+    residuals[k - start + 3] = s3;
+  }
+  for (; k < end; k++) {
+    const off = k * d;
+    let s = b;
+    for (let j = 0; j < d; j++) s += (w[j] as number) * (z[off + j] as number);
+    residuals[k - start] = s;
+  }
+  // Residuals and losses, summed in row order.
+  let gb = 0;
+  for (let i = 0; i < m; i++) {
+    const s = residuals[i] as number;
+    const target = t[start + i] as number;
+    let residual: number;
+    if (logistic) {
+      // One exponential serves both σ(s) and the loss log(1 + e^s) − t·s, without overflow.
+      const e = Math.exp(-Math.abs(s));
+      residual = (s >= 0 ? 1 / (1 + e) : e / (1 + e)) - target;
+      lossSum += Math.max(s, 0) + Math.log1p(e) - target * s;
+    } else {
+      residual = s - target;
+      lossSum += 0.5 * residual * residual;
+    }
+    residuals[i] = residual;
+    gb += residual;
+  }
+  // The gradient, each feature's terms added in row order, four rows per read and write of grad[j].
+  grad.fill(0);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const r0 = residuals[i] as number;
+    const r1 = residuals[i + 1] as number;
+    const r2 = residuals[i + 2] as number;
+    const r3 = residuals[i + 3] as number;
+    const o0 = (start + i) * d;
+    const o1 = o0 + d;
+    const o2 = o1 + d;
+    const o3 = o2 + d;
+    for (let j = 0; j < d; j++) {
+      let g = (grad[j] as number) + r0 * (z[o0 + j] as number);
+      g += r1 * (z[o1 + j] as number);
+      g += r2 * (z[o2 + j] as number);
+      grad[j] = g + r3 * (z[o3 + j] as number);
+    }
+  }
+  for (; i < m; i++) {
+    const r = residuals[i] as number;
+    const off = (start + i) * d;
+    for (let j = 0; j < d; j++) grad[j] = (grad[j] as number) + r * (z[off + j] as number);
+  }
+  for (let j = 0; j < d; j++) w[j] = (w[j] as number) - lr * ((grad[j] as number) / m + l2 * (w[j] as number));
+  state[0] = b - (lr * gb) / m;
+  state[1] = lossSum;
 }
 
 function shuffle(items: Int32Array, random: Random): void {
