@@ -29,6 +29,10 @@ export interface ExecutionReport {
   ok: boolean;
 }
 
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === "function";
+}
+
 interface Pending<I, O> {
   input: I;
   rows: number;
@@ -48,7 +52,7 @@ interface Pending<I, O> {
  * past `maxQueueSize` waiting requests, `submit` refuses at once with `RESOURCE_EXHAUSTED`.
  */
 export class Batcher<I, O> {
-  readonly #execute: (inputs: I[], rows: number[]) => Promise<O[]>;
+  readonly #execute: (inputs: I[], rows: number[]) => O[] | PromiseLike<O[]>;
   readonly #options: BatcherOptions;
   readonly #onExecution: (report: ExecutionReport) => void;
   #queue: Pending<I, O>[] = [];
@@ -61,7 +65,7 @@ export class Batcher<I, O> {
   #idle: (() => void)[] = [];
 
   constructor(
-    execute: (inputs: I[], rows: number[]) => Promise<O[]>,
+    execute: (inputs: I[], rows: number[]) => O[] | PromiseLike<O[]>,
     options: BatcherOptions,
     onExecution: (report: ExecutionReport) => void = () => {},
   ) {
@@ -120,22 +124,50 @@ export class Batcher<I, O> {
     });
   }
 
-  async #direct(input: I, rows: number): Promise<BatchResult<O>> {
+  // Runs at once; a model that answers synchronously is answered without an extra promise hop.
+  #direct(input: I, rows: number): Promise<BatchResult<O>> {
     this.#running++;
     const t0 = this.#options.timer();
+    let pending: O[] | PromiseLike<O[]>;
     try {
-      const outputs = await this.#execute([input], [rows]);
-      const computeMs = this.#options.timer() - t0;
-      this.#onExecution({ rows, computeMs, ok: true });
-      return { output: outputs[0] as O, queueMs: 0, computeMs };
+      pending = this.#execute([input], [rows]);
     } catch (error) {
-      this.#onExecution({ rows, computeMs: this.#options.timer() - t0, ok: false });
-      throw toMlstackError(error);
-    } finally {
-      this.#running--;
-      this.#schedule();
-      this.#checkIdle();
+      return Promise.reject(this.#directFailed(rows, t0, error));
     }
+    if (isThenable(pending)) {
+      return Promise.resolve(pending).then(
+        (outputs) => this.#directDone(rows, t0, outputs),
+        (error: unknown) => {
+          throw this.#directFailed(rows, t0, error);
+        },
+      );
+    }
+    return Promise.resolve(this.#directDone(rows, t0, pending));
+  }
+
+  #directDone(rows: number, t0: number, outputs: O[]): BatchResult<O> {
+    const computeMs = this.#options.timer() - t0;
+    try {
+      this.#onExecution({ rows, computeMs, ok: true });
+    } finally {
+      this.#directFinished();
+    }
+    return { output: outputs[0] as O, queueMs: 0, computeMs };
+  }
+
+  #directFailed(rows: number, t0: number, error: unknown): MlstackError {
+    try {
+      this.#onExecution({ rows, computeMs: this.#options.timer() - t0, ok: false });
+    } finally {
+      this.#directFinished();
+    }
+    return toMlstackError(error);
+  }
+
+  #directFinished(): void {
+    this.#running--;
+    this.#schedule();
+    this.#checkIdle();
   }
 
   /** Refuses new requests, runs every waiting one now, and resolves when none is left running. */

@@ -39,6 +39,7 @@ import type {
   DeploymentStatus,
   InferenceResponse,
   ModelMetadata,
+  ModelOutputs,
   ModelPayload,
   ModelRuntime,
   ModelVersionResolver,
@@ -621,16 +622,23 @@ class ReferenceServingEngine extends TypedEmitter<ServingEvents> implements Serv
     const signature = spec.signature;
     const stats = { requests: 0, failures: 0, inferences: 0, executions: 0, queueMs: 0, computeMs: 0 };
     const label = `model ${name} version ${entry.version}`;
-    const execute = async (inputs: Record<string, Tensor>[], rows: number[]): Promise<Output[]> => {
-      const total = rows.reduce((a, b) => a + b, 0);
-      let outputs: Awaited<ReturnType<typeof model.predict>>;
+    const failed = (error: unknown): never => {
+      if (isMlstackError(error)) throw error;
+      throw new MlstackError("INTERNAL", `${label} failed: ${(error as Error)?.message ?? error}`, { cause: error });
+    };
+    // Synchronous models (functions, the linear runtime) are answered without a promise hop.
+    const execute = (inputs: Record<string, Tensor>[], rows: number[]): Output[] | Promise<Output[]> => {
+      const total = rows.length === 1 ? (rows[0] as number) : rows.reduce((a, b) => a + b, 0);
+      let outputs: ReturnType<typeof model.predict>;
       try {
-        outputs = await model.predict(mergeInputs(inputs, signature));
+        outputs = model.predict(mergeInputs(inputs, signature));
       } catch (error) {
-        if (isMlstackError(error)) throw error;
-        throw new MlstackError("INTERNAL", `${label} failed: ${(error as Error)?.message ?? error}`, { cause: error });
+        return failed(error);
       }
-      return splitOutputs(normalizeOutputs(outputs, signature, total), rows);
+      if (outputs instanceof Promise || typeof (outputs as { then?: unknown } | null)?.then === "function") {
+        return Promise.resolve(outputs).then((o) => splitOutputs(normalizeOutputs(o, signature, total), rows), failed);
+      }
+      return splitOutputs(normalizeOutputs(outputs as ModelOutputs, signature, total), rows);
     };
     const batching = spec.batching ?? { maxBatchSize: 1, maxLatencyMs: 0 };
     const batcher = new Batcher<Record<string, Tensor>, Output>(
