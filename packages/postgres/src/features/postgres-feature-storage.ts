@@ -10,7 +10,7 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import { chainDigest, decodeValues, EMPTY_DIGEST, encodedSegment, encodeValues } from "@mlstack/features";
+import { chainDigest, decodeValues, EMPTY_DIGEST, encodedSegment, encodeRecordValues, encodeValues } from "@mlstack/features";
 import { type PostgresConnectionOptions, PostgresDatabase } from "../database.js";
 import { FEATURES_MIGRATIONS } from "./migrations.js";
 
@@ -204,17 +204,20 @@ export class PostgresFeatureStorage implements FeatureStorage {
       ON CONFLICT (view, key) DO UPDATE
         SET event_time = excluded.event_time, created_time = excluded.created_time, vals = excluded.vals
         WHERE excluded.event_time > stored.event_time`;
+    // Concurrent writers lock the rows they upsert in key order, so two batches over the same keys
+    // wait for each other instead of deadlocking (the sort is stable: a key's records keep their order).
+    const ordered = [...records].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const written = await this.#db.transaction(
       async (client) => {
         let n = 0;
-        for (let from = 0; from < records.length; from += CHUNK) {
-          const chunk = records.slice(from, from + CHUNK);
+        for (let from = 0; from < ordered.length; from += CHUNK) {
+          const chunk = ordered.slice(from, from + CHUNK);
           const result = await client.query(upsert, [
             layout.name,
             chunk.map((r) => r.key),
             chunk.map((r) => r.eventTime),
             chunk.map((r) => r.createdTime),
-            chunk.map((r) => encodeValues(r.values)),
+            chunk.map((r) => encodeRecordValues(r)),
           ]);
           n += result.rowCount ?? 0;
         }
