@@ -47,46 +47,9 @@ export async function readOnlineFeatures(ctx: EngineContext, request: OnlineRequ
   const slotOf = new Map(selection.featureNames.map((name, i) => [name, i]));
   const isStale = (read: ViewRead, record: OnlineRecord) => read.view.ttl > 0 && record.eventTime < now - read.view.ttl;
 
-  selection.views.forEach((read, v) => {
-    const found = records[v] as (OnlineRecord | undefined)[];
-    // One pass decides each row's state; then each feature column is filled in a tight loop.
-    const stale = found.map((record, i) => {
-      if (record === undefined || !isStale(read, record)) return false;
-      if (read.view.stalePolicy === "error") {
-        throw new MlstackError(
-          "FAILED_PRECONDITION",
-          `entityRows.${i}: the online value of view "${read.view.name}" is older than its ttl`,
-          { details: { view: read.view.name, row: i, eventTime: record.eventTime, ttl: read.view.ttl, now } },
-        );
-      }
-      return true;
-    });
-    const nullWhenStale = read.view.stalePolicy === "null";
-    for (const output of read.outputs) {
-      const slot = slotOf.get(output.name) as number;
-      const values = columns.values[slot] as unknown[];
-      const statuses = columns.statuses[slot] as FeatureStatus[];
-      const eventTimes = columns.eventTimes[slot] as (number | null)[];
-      for (let i = 0; i < rows.length; i++) {
-        const record = found[i];
-        if (record === undefined) {
-          values[i] = null;
-          statuses[i] = "NOT_FOUND";
-          eventTimes[i] = null;
-          continue;
-        }
-        const value = record.values[output.field] ?? null;
-        eventTimes[i] = record.eventTime;
-        if (stale[i]) {
-          values[i] = nullWhenStale ? null : value;
-          statuses[i] = "STALE";
-        } else {
-          values[i] = value;
-          statuses[i] = value === null ? "NULL_VALUE" : "PRESENT";
-        }
-      }
-    }
-  });
+  for (let v = 0; v < selection.views.length; v++) {
+    fillView(selection.views[v] as ViewRead, records[v] as (OnlineRecord | undefined)[], columns, slotOf, now);
+  }
   for (const odfv of selection.onDemand) {
     for (let i = 0; i < rows.length; i++) {
       const values = computeOnDemand(odfv, rows[i] as Row, `entityRows.${i}`, (input) => {
@@ -105,6 +68,65 @@ export async function readOnlineFeatures(ctx: EngineContext, request: OnlineRequ
   return finish();
 }
 
+// One pass decides each row's state (0 missing, 1 fresh, 2 stale); then each feature column is filled in
+// a tight loop over plain arrays allocated at their final length.
+function fillView(
+  read: ViewRead,
+  found: readonly (OnlineRecord | undefined)[],
+  columns: Columns,
+  slotOf: ReadonlyMap<string, number>,
+  now: number,
+): void {
+  const n = found.length;
+  const { ttl, stalePolicy, name } = read.view;
+  const states = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const record = found[i];
+    if (record === undefined) continue;
+    if (ttl > 0 && record.eventTime < now - ttl) {
+      if (stalePolicy === "error") {
+        throw new MlstackError(
+          "FAILED_PRECONDITION",
+          `entityRows.${i}: the online value of view "${name}" is older than its ttl`,
+          { details: { view: name, row: i, eventTime: record.eventTime, ttl, now } },
+        );
+      }
+      states[i] = 2;
+    } else states[i] = 1;
+  }
+  // Statuses and event times are the same for every feature of a row but NULL_VALUE: each column starts
+  // as a copy (a block copy, far cheaper than per-element stores) and only null values are patched.
+  const baseStatuses = new Array<FeatureStatus>(n);
+  const baseEventTimes = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) {
+    const state = states[i];
+    baseStatuses[i] = state === 0 ? "NOT_FOUND" : state === 2 ? "STALE" : "PRESENT";
+    baseEventTimes[i] = state === 0 ? null : (found[i] as OnlineRecord).eventTime;
+  }
+  const nullWhenStale = stalePolicy === "null";
+  const outputs = read.outputs;
+  for (let k = 0; k < outputs.length; k++) {
+    const output = outputs[k] as (typeof outputs)[number];
+    const field = output.field;
+    const slot = slotOf.get(output.name) as number;
+    const values = new Array<unknown>(n);
+    const statuses = baseStatuses.slice();
+    for (let i = 0; i < n; i++) {
+      const state = states[i];
+      if (state === 1) {
+        const value = (found[i] as OnlineRecord).values[field] ?? null;
+        values[i] = value;
+        if (value === null) statuses[i] = "NULL_VALUE";
+      } else {
+        values[i] = state === 0 || nullWhenStale ? null : ((found[i] as OnlineRecord).values[field] ?? null);
+      }
+    }
+    columns.values[slot] = values;
+    columns.statuses[slot] = statuses;
+    columns.eventTimes[slot] = baseEventTimes.slice();
+  }
+}
+
 // Answers are gathered by column slot, then shaped as columns or as rows; rows
 // are built by the selection's compiled builder, one object literal each.
 function collector(
@@ -113,9 +135,18 @@ function collector(
   columnar: boolean,
 ): { columns: Columns; finish: () => OnlineFeatures } {
   const { featureNames } = selection;
-  const values = featureNames.map(() => new Array<unknown>(n));
-  const statuses = featureNames.map(() => new Array<FeatureStatus>(n));
-  const eventTimes = featureNames.map(() => new Array<number | null>(n));
+  // Columns of views are set by fillView; those of on-demand views are allocated here.
+  const values: unknown[][] = new Array(featureNames.length);
+  const statuses: FeatureStatus[][] = new Array(featureNames.length);
+  const eventTimes: (number | null)[][] = new Array(featureNames.length);
+  for (const odfv of selection.onDemand) {
+    for (const output of odfv.outputs) {
+      const slot = featureNames.indexOf(output.name);
+      values[slot] = new Array(n);
+      statuses[slot] = new Array(n);
+      eventTimes[slot] = new Array(n);
+    }
+  }
   const finish = (): OnlineFeatures => {
     if (columnar) {
       const columns: Record<string, OnlineColumn> = {};
