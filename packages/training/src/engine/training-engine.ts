@@ -338,20 +338,15 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
 
   // Applies a change to the live job, writes it (in order with the job's other writes) and emits its transition.
   async #save(entry: Active, patch: Partial<TrainingJob>, transition?: JobTransition): Promise<void> {
-    const job = { ...entry.job, ...patch };
-    const snapshot: TrainingJob = {
-      ...job,
-      reproducibility: {
-        ...job.reproducibility,
-        times: {
-          createdAt: job.createdAt,
-          ...(job.startedAt === undefined ? {} : { startedAt: job.startedAt }),
-          ...(job.endedAt === undefined ? {} : { endedAt: job.endedAt }),
-        },
-        state: job.state,
-        exitReason: job.reason,
-      },
+    // One copy of the job with the patch applied, its reproducibility record brought up to date in place.
+    const job: { -readonly [K in keyof TrainingJob]: TrainingJob[K] } = { ...entry.job, ...patch };
+    const times: { -readonly [K in keyof TrainingJob["reproducibility"]["times"]]: number } = {
+      createdAt: job.createdAt,
     };
+    if (job.startedAt !== undefined) times.startedAt = job.startedAt;
+    if (job.endedAt !== undefined) times.endedAt = job.endedAt;
+    job.reproducibility = { ...job.reproducibility, times, state: job.state, exitReason: job.reason };
+    const snapshot: TrainingJob = job;
     entry.job = snapshot;
     const write = entry.writes.then(() => this.#storage.updateJob(snapshot, transition));
     entry.writes = write.catch(() => undefined);
