@@ -1,8 +1,12 @@
 import { MlstackError, toMlstackError } from "@mlstack/core";
 import type { ObjectStorage, StoredObject } from "../storage/spec.js";
 
-// Big enough that a pack amortizes its fsyncs, small enough that two batches stay well under 100 MB.
+// Big enough that a pack amortizes its fsyncs over many small files, small enough that two batches stay
+// well under 100 MB.
 const FLUSH_BYTES = 16 * 1024 * 1024;
+// A batch of big chunks (a streamed file) flushes sooner: per byte its packs cost little, and the two
+// batches held while one is written are most of a big file's memory (peak RSS committing 1 GiB).
+const FLUSH_BYTES_BIG = 8 * 1024 * 1024;
 const SMALL_OBJECT = 16 * 1024;
 
 /**
@@ -13,6 +17,7 @@ export class ObjectWriter {
   readonly #storage: ObjectStorage;
   #batch: StoredObject[] = [];
   #batchBytes = 0;
+  #batchBigBytes = 0;
   // Digests already queued or written by this writer, to store repeated content once.
   readonly #seen = new Set<string>();
   #inFlight: Promise<void> = Promise.resolve();
@@ -34,13 +39,15 @@ export class ObjectWriter {
     if (bytes.length >= SMALL_OBJECT && (await this.#storage.has(digest))) return;
     this.#batch.push({ digest, bytes: owned ? bytes : new Uint8Array(bytes) });
     this.#batchBytes += bytes.length;
-    if (this.#batchBytes >= FLUSH_BYTES) await this.#flushBatch();
+    if (bytes.length >= SMALL_OBJECT) this.#batchBigBytes += bytes.length;
+    if (this.#batchBytes >= FLUSH_BYTES || this.#batchBigBytes >= FLUSH_BYTES_BIG) await this.#flushBatch();
   }
 
   async #flushBatch(): Promise<void> {
     const batch = this.#batch;
     this.#batch = [];
     this.#batchBytes = 0;
+    this.#batchBigBytes = 0;
     await this.#inFlight;
     if (this.#failure !== undefined) throw this.#failed();
     this.#inFlight = this.#storage.put(batch).catch((error: unknown) => {
