@@ -467,38 +467,38 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
     const jobId = ref.jobId;
     const latest = (await this.#storage.listCheckpoints(jobId)).at(-1);
     entry.checkpointSequence = latest?.sequence ?? 0;
-    const later = (work: () => Promise<void>) => {
-      entry.writes = entry.writes.then(work).catch(() => undefined);
-    };
+    const signal = entry.controller.signal;
+    // Handlers are methods, not arrow functions: an attempt of a tiny job should not pay for six closures.
+    const engine = this;
     const attemptHost = createAttemptHost({
       inputs: spec.inputs,
       resolver: this.#inputs,
       artifacts: this.#artifacts,
-      signal: entry.controller.signal,
-      metric: (key, value, step) => {
-        const point: MetricPoint = { key, value, step, at: this.#clock.now(), attempt };
-        later(() => this.#storage.appendMetric(jobId, point));
-        this.emit("metric", { job: ref, ...point });
+      signal,
+      metric(key, value, step) {
+        const point: MetricPoint = { key, value, step, at: engine.#clock.now(), attempt };
+        entry.writes = entry.writes.then(() => engine.#storage.appendMetric(jobId, point)).catch(() => undefined);
+        engine.emit("metric", { job: ref, ...point });
       },
-      param: (key, value) => {
-        this.#save(entry, { loggedParams: { ...entry.job.loggedParams, [key]: value } }).catch(() => undefined);
+      param(key, value) {
+        engine.#save(entry, { loggedParams: { ...entry.job.loggedParams, [key]: value } }).catch(() => undefined);
       },
-      progress: (done, total, unit) => {
-        this.emit("progress", { task: `job:${jobId}`, done, unit, ...(total === undefined ? {} : { total }) });
+      progress(done, total, unit) {
+        engine.emit("progress", { task: `job:${jobId}`, done, unit, ...(total === undefined ? {} : { total }) });
       },
-      checkpoint: async (value) => {
+      async checkpoint(value) {
         const sequence = ++entry.checkpointSequence;
-        const at = this.#clock.now();
-        await this.#storage.putCheckpoint(
+        const at = engine.#clock.now();
+        await engine.#storage.putCheckpoint(
           jobId,
           { sequence, attempt, at, value },
           sequence - spec.checkpoints.keepLast + 1,
         );
-        this.emit("checkpoint", { job: ref, sequence, attempt, at });
+        engine.emit("checkpoint", { job: ref, sequence, attempt, at });
       },
-      artifact: async (path, bytes) => {
-        const artifact = await this.#artifacts.put(bytes);
-        await this.#save(entry, { artifacts: { ...entry.job.artifacts, [path]: artifact } });
+      async artifact(path, bytes) {
+        const artifact = await engine.#artifacts.put(bytes);
+        await engine.#save(entry, { artifacts: { ...entry.job.artifacts, [path]: artifact } });
         return artifact;
       },
     });
@@ -521,9 +521,11 @@ export class ReferenceTrainingEngine extends TypedEmitter<TrainingEvents> implem
       trainer,
       resources: spec.resources,
       host: attemptHost.host,
-      signal: entry.controller.signal,
+      signal,
       graceMs: spec.graceMs ?? this.#graceMs,
-      sleep: (ms, signal) => this.#clock.sleep(ms, signal),
+      sleep(ms, sleepSignal) {
+        return engine.#clock.sleep(ms, sleepSignal);
+      },
     });
     await attemptHost.close();
     await entry.writes;
