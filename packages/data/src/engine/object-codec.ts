@@ -79,17 +79,34 @@ export function decodeTree(bytes: Uint8Array, digest?: string): TreeEntry[] {
     throw malformed("tree", digest, error);
   }
   if (raw.type !== "tree" || !Array.isArray(raw.e)) throw malformed("tree", digest);
-  return raw.e.map((e: unknown[]): TreeEntry => {
-    if (e[1] === "d") return { kind: "dir", name: e[0] as string, tree: e[2] as string };
-    return {
-      kind: "file",
-      name: e[0] as string,
-      digest: e[2] as string,
-      size: e[3] as number,
-      ...(e[4] ? { manifest: e[4] as string } : {}),
-      ...(e[5] ? { metadata: e[5] as Metadata } : {}),
-    };
-  });
+  // A plain loop building each entry in one literal: a cold diff decodes trees of 1,000s of entries,
+  // and conditional spreads cost more than the JSON parse.
+  const raws = raw.e as unknown[][];
+  const entries: TreeEntry[] = new Array(raws.length);
+  for (let i = 0; i < raws.length; i++) {
+    const e = raws[i] as unknown[];
+    if (e[1] === "d") {
+      entries[i] = { kind: "dir", name: e[0] as string, tree: e[2] as string };
+      continue;
+    }
+    const manifest = e[4] as string | null;
+    const metadata = e[5] as Metadata | null;
+    const name = e[0] as string;
+    const fileDigest = e[2] as string;
+    const size = e[3] as number;
+    entries[i] =
+      !manifest && !metadata
+        ? { kind: "file", name, digest: fileDigest, size }
+        : {
+            kind: "file",
+            name,
+            digest: fileDigest,
+            size,
+            ...(manifest ? { manifest } : {}),
+            ...(metadata ? { metadata } : {}),
+          };
+  }
+  return entries;
 }
 
 /** Encodes the chunk list of a multi-chunk file. */
