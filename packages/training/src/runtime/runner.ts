@@ -14,7 +14,22 @@ import { runTrainer, type TrainerPort } from "./run-trainer.js";
 
 type Send = (message: TrainerMessage) => void;
 
-async function loadTrainer(start: AttemptStart): Promise<Trainer<unknown>> {
+// A warm worker runs many attempts: a trainer is looked up in its module once (a failed lookup is retried).
+const loaded = new Map<string, Promise<Trainer<unknown>>>();
+
+function loadTrainer(start: AttemptStart): Promise<Trainer<unknown>> {
+  const { module, name, version } = start.trainer;
+  const key = `${module ?? ""}\u0000${name}\u0000${version}`;
+  let trainer = loaded.get(key);
+  if (trainer === undefined) {
+    trainer = findTrainer(start);
+    loaded.set(key, trainer);
+    trainer.catch(() => loaded.delete(key));
+  }
+  return trainer;
+}
+
+async function findTrainer(start: AttemptStart): Promise<Trainer<unknown>> {
   const { module, name, version } = start.trainer;
   if (!module) throw new Error(`trainer ${name}@${version} has no module to import`);
   const exports = (await import(module)) as Record<string, unknown>;
