@@ -10,7 +10,14 @@ import type {
   TimeRange,
   ViewLayout,
 } from "@mlstack/features";
-import { chainDigest, decodeValues, EMPTY_DIGEST, encodedSegment, encodeRecordValues, encodeValues } from "@mlstack/features";
+import {
+  chainDigest,
+  decodeValues,
+  EMPTY_DIGEST,
+  encodedSegment,
+  encodeRecordValues,
+  encodeValues,
+} from "@mlstack/features";
 import { type PostgresConnectionOptions, PostgresDatabase } from "../database.js";
 import { FEATURES_MIGRATIONS } from "./migrations.js";
 
