@@ -1,26 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createServingEngine, inferenceRequestSchema, type ServingEngine } from "../src/index.js";
-import { createConformanceKit, PAIR_SIGNATURE } from "../src/testing/index.js";
+import { inferenceRequestSchema } from "../src/index.js";
+import { doublingEngines } from "./fixtures/doubling-engines.js";
 
 // predict checks the common request shape by hand and everything else with the schema: whatever the path,
 // a request is refused exactly when the schema refuses it (or the signature does), and served otherwise.
 
-const engines: ServingEngine[] = [];
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.stop();
-});
-
-async function engine() {
-  const e = createServingEngine(createConformanceKit().deps);
-  engines.push(e);
-  await e.deploy({
-    name: "m",
-    runtime: "function",
-    signature: PAIR_SIGNATURE,
-    model: { kind: "function", name: "double" },
-  });
-  return e;
-}
+const engines = doublingEngines();
+afterEach(engines.stop);
+const engine = engines.create;
 
 const x = (fields: Record<string, unknown> = {}) => ({
   name: "x",

@@ -1,24 +1,11 @@
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { createServingEngine, createServingMetrics, type ServingEngine } from "../src/index.js";
-import { createConformanceKit, PAIR_SIGNATURE } from "../src/testing/index.js";
+import { createServingMetrics } from "../src/index.js";
+import { doublingEngines } from "./fixtures/doubling-engines.js";
 
-const engines: ServingEngine[] = [];
-afterEach(async () => {
-  for (const e of engines.splice(0)) await e.stop();
-});
-
-async function engine() {
-  const e = createServingEngine(createConformanceKit().deps);
-  engines.push(e);
-  await e.deploy({
-    name: "m",
-    runtime: "function",
-    signature: PAIR_SIGNATURE,
-    model: { kind: "function", name: "double" },
-  });
-  return e;
-}
+const engines = doublingEngines();
+afterEach(engines.stop);
+const engine = engines.create;
 
 const request = (rows: number) => ({
   inputs: [{ name: "x", datatype: "FP64", shape: [rows, 2], data: Array.from({ length: rows * 2 }, (_, i) => i) }],
