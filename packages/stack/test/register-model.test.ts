@@ -1,29 +1,12 @@
-import { type DataFileRef, isMlstackError } from "@mlstack/core";
+import { isMlstackError } from "@mlstack/core";
 import { modelVersionRef, runExecutionId } from "@mlstack/metadata";
-import { defineTrainer, type LinearTrainerParams } from "@mlstack/training";
+import { defineTrainer } from "@mlstack/training";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestStack, type ModelContract, type TestStack } from "../src/index.js";
+import { LINEAR, linearParams, separableTable } from "./fixtures/separable-table.js";
 
-const rowSchema = z.object({ x: z.number(), z: z.number(), y: z.union([z.literal(0), z.literal(1)]) });
-const rows = Array.from({ length: 60 }, (_, i) => {
-  const x = ((i * 37) % 100) / 100;
-  return { x, z: ((i * 53) % 100) / 100, y: x > 0.5 ? (1 as const) : (0 as const) };
-});
-const params: LinearTrainerParams = {
-  task: "binary-classification",
-  features: ["x", "z"],
-  label: "y",
-  learningRate: 0.5,
-  learningRateDecay: 0,
-  epochs: 3,
-  batchSize: 16,
-  l2: 0,
-  validationFraction: 0.25,
-  patience: 10,
-  standardize: true,
-};
-const LINEAR = { name: "mlstack.linear", version: "1" };
+const params = linearParams(3);
 
 // Succeeds without a model.
 const metricsOnly = defineTrainer({
@@ -36,9 +19,7 @@ const metricsOnly = defineTrainer({
 });
 
 async function trained(stack: TestStack) {
-  await stack.data.createRepo("tables");
-  const { commit } = await stack.data.commitTable("tables", "main", "rows.jsonl", rowSchema, rows, { message: "r" });
-  const input: DataFileRef = await stack.data.fileRef("tables", commit.id, "rows.jsonl");
+  const input = await separableTable(stack, 60);
   return stack.train({ trainer: LINEAR, params, inputs: [input], seed: 1 });
 }
 

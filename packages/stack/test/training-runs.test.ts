@@ -1,29 +1,11 @@
-import { type DataFileRef, isMlstackError, MlstackError, refKey } from "@mlstack/core";
-import { defineTrainer, type LinearTrainerParams, TERMINAL_STATES } from "@mlstack/training";
+import { isMlstackError, MlstackError, refKey } from "@mlstack/core";
+import { defineTrainer, TERMINAL_STATES } from "@mlstack/training";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { createTestStack, defineStack, type TestStack } from "../src/index.js";
+import { LINEAR, linearParams, separableTable } from "./fixtures/separable-table.js";
 
-const rowSchema = z.object({ x: z.number(), z: z.number(), y: z.union([z.literal(0), z.literal(1)]) });
-const rows = Array.from({ length: 80 }, (_, i) => {
-  const x = ((i * 37) % 100) / 100;
-  return { x, z: ((i * 53) % 100) / 100, y: x > 0.5 ? (1 as const) : (0 as const) };
-});
-
-const params: LinearTrainerParams = {
-  task: "binary-classification",
-  features: ["x", "z"],
-  label: "y",
-  learningRate: 0.5,
-  learningRateDecay: 0,
-  epochs: 4,
-  batchSize: 16,
-  l2: 0,
-  validationFraction: 0.25,
-  patience: 10,
-  standardize: true,
-};
-const LINEAR = { name: "mlstack.linear", version: "1" };
+const params = linearParams(4);
 
 // Fails with a message the run must keep.
 const failing = defineTrainer({
@@ -51,13 +33,7 @@ const waiting = defineTrainer({
 });
 
 /** A JSON Lines table in the DataEngine, as a data-file input the stack's trainers read. */
-async function table(stack: TestStack): Promise<DataFileRef> {
-  await stack.data.createRepo("tables");
-  const { commit } = await stack.data.commitTable("tables", "main", "rows.jsonl", rowSchema, rows, {
-    message: "rows",
-  });
-  return stack.data.fileRef("tables", commit.id, "rows.jsonl");
-}
+const table = (stack: TestStack) => separableTable(stack, 80);
 
 describe("training runs", () => {
   it("records everything about a job: params, seed, metrics with steps, fingerprint, inputs, environment, model", async () => {
